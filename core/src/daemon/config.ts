@@ -1,0 +1,157 @@
+import { readFileSync } from "node:fs";
+import { Type, type Static } from "@sinclair/typebox";
+import { validateBody } from "../http/validate.ts";
+import type { LogLevel } from "./logger.ts";
+import type { PluginOption } from "../kernel/plugin.ts";
+
+/** The daemon's own settings. Plugin settings live in `pluginConfig[<plugin name>]`. */
+export interface DaemonConfig {
+  host: string;
+  port: number;
+  db: string;
+  maxConcurrency: number;
+  /** Extra plugin modules (paths or package names) loaded after the built-in defaults. */
+  plugins: string[];
+  noDefaultPlugins: boolean;
+  configFile: string | null;
+  logLevel: LogLevel;
+  maxBodyBytes: number;
+  shutdownGraceMs: number;
+  pluginConfig: Record<string, Record<string, unknown>>;
+}
+
+export const DEFAULTS: Omit<DaemonConfig, "pluginConfig" | "plugins" | "configFile"> = {
+  host: "127.0.0.1",
+  port: 8765,
+  db: ".data/agent-orchestrator.db",
+  maxConcurrency: 4,
+  noDefaultPlugins: false,
+  logLevel: "info",
+  maxBodyBytes: 1024 * 1024,
+  shutdownGraceMs: 10_000,
+};
+
+/** The config file (JSON): the same settings as the flags, plus per-plugin config. */
+const ConfigFile = Type.Object(
+  {
+    host: Type.Optional(Type.String()),
+    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+    db: Type.Optional(Type.String({ minLength: 1 })),
+    maxConcurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
+    plugins: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    noDefaultPlugins: Type.Optional(Type.Boolean()),
+    logLevel: Type.Optional(Type.Union([Type.Literal("debug"), Type.Literal("info"), Type.Literal("warn"), Type.Literal("error")])),
+    maxBodyBytes: Type.Optional(Type.Integer({ minimum: 1024 })),
+    shutdownGraceMs: Type.Optional(Type.Integer({ minimum: 0 })),
+    pluginConfig: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()))),
+  },
+  { additionalProperties: false },
+);
+
+/** The daemon's own flags. Plugins add theirs through `options` in their metadata. */
+export const CORE_OPTIONS: readonly (PluginOption & { key: keyof DaemonConfig })[] = [
+  { flag: "--host", env: ["AGENTD_HOST"], key: "host", type: "string", description: "address to listen on (default 127.0.0.1)" },
+  { flag: "--port", env: ["AGENTD_PORT"], key: "port", type: "number", description: "port to listen on (default 8765; 0 picks a free port)" },
+  { flag: "--db", env: ["AGENTD_DB"], key: "db", type: "string", description: "database file (default .data/agent-orchestrator.db)" },
+  { flag: "--max-concurrency", env: ["AGENTD_MAX_CONCURRENCY"], key: "maxConcurrency", type: "number", description: "worker pool size (default 4)" },
+  { flag: "--plugin", env: ["AGENTD_PLUGINS"], key: "plugins", type: "string[]", description: "load a plugin module (path or package); repeatable" },
+  { flag: "--no-default-plugins", key: "noDefaultPlugins", type: "boolean", description: "load only the plugins named with --plugin" },
+  { flag: "--config", env: ["AGENTD_CONFIG"], key: "configFile", type: "string", description: "JSON config file" },
+  { flag: "--log-level", env: ["AGENTD_LOG_LEVEL"], key: "logLevel", type: "string", description: "debug | info | warn | error" },
+  { flag: "--max-body-bytes", env: ["AGENTD_MAX_BODY_BYTES"], key: "maxBodyBytes", type: "number", description: "request body limit (default 1048576)" },
+  { flag: "--shutdown-grace-ms", env: ["AGENTD_SHUTDOWN_GRACE_MS"], key: "shutdownGraceMs", type: "number", description: "how long running runs may finish on shutdown (default 10000)" },
+];
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** `--name value` / `--name=value` tokens, grouped by flag. Values are strings; a bare flag is "true". */
+export function tokenizeArgv(argv: readonly string[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i];
+    if (!token.startsWith("--")) throw new ConfigError(`unexpected argument "${token}": flags look like --name value (see agentd --help)`);
+    const eq = token.indexOf("=");
+    let name = token;
+    let value = "true";
+    if (eq !== -1) {
+      name = token.slice(0, eq);
+      value = token.slice(eq + 1);
+    } else if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) {
+      value = argv[++i];
+    }
+    out.set(name, [...(out.get(name) ?? []), value]);
+  }
+  return out;
+}
+
+/** Convert raw strings for one option; throws naming the flag or env variable. */
+export function coerceOption(option: PluginOption, raw: readonly string[], source: string): unknown {
+  switch (option.type) {
+    case "string[]":
+      return raw.flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
+    case "number": {
+      const n = Number(raw[raw.length - 1]);
+      if (!Number.isFinite(n)) throw new ConfigError(`${source} expects a number, got "${raw[raw.length - 1]}"`);
+      return n;
+    }
+    case "boolean": {
+      const v = raw[raw.length - 1].toLowerCase();
+      if (!["true", "false", "1", "0", "yes", "no"].includes(v)) throw new ConfigError(`${source} expects true or false, got "${v}"`);
+      return ["true", "1", "yes"].includes(v);
+    }
+    default:
+      return raw[raw.length - 1];
+  }
+}
+
+/** Value of an option from flags, else env; undefined when neither sets it. */
+export function optionValue(option: PluginOption, flags: Map<string, string[]>, env: NodeJS.ProcessEnv): unknown {
+  const fromFlag = flags.get(option.flag);
+  if (fromFlag) return coerceOption(option, fromFlag, option.flag);
+  const set = (option.env ?? []).filter((name) => env[name] !== undefined && env[name] !== "");
+  if (set.length === 0) return undefined;
+  // A list option gathers every variable it names (AGENTD_AUTH_TOKEN plus AGENTD_AUTH_TOKENS).
+  if (option.type === "string[]") return coerceOption(option, set.map((name) => env[name]!), set.join(", "));
+  return coerceOption(option, [env[set[0]]!], set[0]);
+}
+
+export function readConfigFile(path: string): Static<typeof ConfigFile> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`config file ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  try {
+    return validateBody(ConfigFile, parsed);
+  } catch (err) {
+    throw new ConfigError(`config file ${path}: ${(err as Error).message.replace("invalid request body: ", "")}`);
+  }
+}
+
+/** Flags beat env beat the config file beat defaults. */
+export function resolveDaemonConfig(flags: Map<string, string[]>, env: NodeJS.ProcessEnv): DaemonConfig {
+  const configOpt = CORE_OPTIONS.find((o) => o.key === "configFile")!;
+  const configFile = (optionValue(configOpt, flags, env) as string | undefined) ?? null;
+  const file = configFile ? readConfigFile(configFile) : {};
+  const config: DaemonConfig = { ...DEFAULTS, ...file, plugins: file.plugins ?? [], configFile, pluginConfig: file.pluginConfig ?? {} } as DaemonConfig;
+  for (const option of CORE_OPTIONS) {
+    if (option.key === "configFile") continue;
+    const value = optionValue(option, flags, env);
+    if (value === undefined) continue;
+    if (option.key === "plugins") config.plugins = [...config.plugins, ...(value as string[])];
+    else (config as unknown as Record<string, unknown>)[option.key] = value;
+  }
+  if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) throw new ConfigError(`--port must be an integer from 0 to 65535, got ${config.port}`);
+  if (!Number.isInteger(config.maxConcurrency) || config.maxConcurrency < 1) throw new ConfigError(`--max-concurrency must be a positive integer, got ${config.maxConcurrency}`);
+  if (!["debug", "info", "warn", "error"].includes(config.logLevel)) throw new ConfigError(`--log-level must be debug, info, warn or error, got "${config.logLevel}"`);
+  return config;
+}

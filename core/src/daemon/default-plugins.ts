@@ -1,0 +1,9 @@
+/**
+ * The built-in plugins, loaded by package name exactly like third-party ones (core never
+ * imports a plugin). `--no-default-plugins` skips them.
+ */
+export const DEFAULT_PLUGINS: readonly string[] = [
+  "@agentd/plugin-storage-sqljs",
+  "@agentd/plugin-auth-bearer",
+  "@agentd/plugin-provider-embedded",
+];

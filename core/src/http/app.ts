@@ -1,0 +1,29 @@
+import type { Gateway } from "../kernel/gateway.ts";
+import { authMiddleware, errorMiddleware, jsonBody } from "./middleware.ts";
+import { daemonRoutes } from "./routes/daemon.ts";
+import { runRoutes } from "./routes/runs.ts";
+import { sessionRoutes } from "./routes/sessions.ts";
+
+/** Paths that never need a token. */
+export const PUBLIC_PATHS: ReadonlySet<string> = new Set(["/health"]);
+
+/**
+ * Wire the Koa app: errors -> body -> auth -> routes (core's and plugins'). Core routes are added
+ * to the same router plugins use, so a plugin route gets the same auth, validation and error shape.
+ */
+export function buildHttpApp(gateway: Gateway): void {
+  const { app, router, log } = gateway;
+  app.proxy = false;
+  app.silent = true; // errors are mapped by errorMiddleware; stream disconnects are not errors
+  app.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "ERR_STREAM_PREMATURE_CLOSE" || err.code === "ECONNRESET" || err.code === "EPIPE") return;
+    log.warn("http error", { err: String(err) });
+  });
+  daemonRoutes(router, gateway);
+  sessionRoutes(router, gateway);
+  runRoutes(router, gateway);
+  app.use(errorMiddleware(log));
+  app.use(jsonBody(gateway.config.maxBodyBytes));
+  app.use(authMiddleware(gateway.auth, PUBLIC_PATHS));
+  app.use(router.routes());
+}

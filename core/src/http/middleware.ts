@@ -1,0 +1,74 @@
+import type { Context, Next } from "koa";
+import getRawBody from "raw-body";
+import { AgentdError, isAgentdError } from "../errors.ts";
+import type { AuthService } from "../kernel/auth.ts";
+import type { Logger } from "../providers/types.ts";
+import type { Principal } from "../types.ts";
+
+/** Koa state every route can rely on. */
+export interface AgentdState {
+  principal: Principal;
+  body: unknown;
+}
+
+/** Maps every thrown error to `{"error": {code, message, details}}`; unknown errors become a logged 500. */
+export function errorMiddleware(log: Logger) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        throw new AgentdError("not_found", `no route for ${ctx.method} ${ctx.path}; see docs/api-contract.md (a daemon older than your client answers 404 for newer routes: restart it)`);
+      }
+    } catch (err) {
+      const known = isAgentdError(err) ? err : fromKoaError(err);
+      if (!known) {
+        log.error("unhandled error in request", { method: ctx.method, path: ctx.path, err: err instanceof Error ? err.stack : String(err) });
+      }
+      const e = known ?? new AgentdError("internal_error", "internal error; the daemon log has the details");
+      ctx.status = e.status;
+      ctx.body = e.toJSON();
+    }
+  };
+}
+
+/** Errors raised by Koa or raw-body carry a status; keep their 4xx meaning. */
+function fromKoaError(err: unknown): AgentdError | null {
+  const e = err as { status?: number; type?: string; message?: string; limit?: number };
+  if (e?.type === "entity.too.large" || e?.status === 413) return new AgentdError("payload_too_large", `request body exceeds the ${e.limit ?? "configured"} byte limit`);
+  if (e?.type === "request.aborted") return new AgentdError("validation_error", "request body was aborted by the client");
+  if (typeof e?.status === "number" && e.status >= 400 && e.status < 500) return new AgentdError("validation_error", e.message ?? "bad request");
+  return null;
+}
+
+/** Reads JSON bodies with a size limit; anything else than JSON is a clear 4xx. */
+export function jsonBody(limitBytes: number) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    const state = ctx.state as AgentdState;
+    state.body = undefined;
+    if (ctx.method === "POST" || ctx.method === "PUT" || ctx.method === "PATCH") {
+      const length = Number(ctx.get("content-length") || 0);
+      if (length > limitBytes) throw new AgentdError("payload_too_large", `request body of ${length} bytes exceeds the ${limitBytes} byte limit`);
+      const raw = await getRawBody(ctx.req, { limit: limitBytes, encoding: "utf8" });
+      if (raw.trim() === "") state.body = {};
+      else {
+        if (!ctx.is("application/json") && ctx.get("content-type")) {
+          throw new AgentdError("validation_error", `unsupported content-type "${ctx.get("content-type")}"; send application/json`);
+        }
+        try {
+          state.body = JSON.parse(raw);
+        } catch (err) {
+          throw new AgentdError("invalid_json", `request body is not valid JSON: ${(err as Error).message}`);
+        }
+      }
+    }
+    await next();
+  };
+}
+
+/** Resolves the principal for every route but the public ones. */
+export function authMiddleware(auth: AuthService, publicPaths: ReadonlySet<string>) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    if (!publicPaths.has(ctx.path)) (ctx.state as AgentdState).principal = auth.fromHeaders(ctx.headers);
+    await next();
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * @agentd/core: the plugin SDK. Everything a plugin author needs is exported from here.
+ * Start with `definePlugin` and the `Gateway` it receives; docs/plugins.md walks through it.
+ */
+export { definePlugin, PluginError, type AgentdPlugin, type PluginOption } from "./kernel/plugin.ts";
+export { Gateway, type Transport, type LoadedPlugin } from "./kernel/gateway.ts";
+export type {
+  GatewayHooks,
+  RunRequest,
+  SpawnRequest,
+  EscalationRequest,
+  EscalationDecision,
+  EscalationKind,
+  RunStateChange,
+} from "./kernel/hooks.ts";
+export { Registry } from "./kernel/registry.ts";
+export { LOCAL_PRINCIPAL, safeEqual, type Authenticator } from "./kernel/auth.ts";
+export type { Services } from "./kernel/services.ts";
+export type { Provider, ProviderResult, ProviderAvailability, RunContext, Logger } from "./providers/types.ts";
+export type { ToolDefinition, ToolContext } from "./providers/tools.ts";
+export type { Storage, StorageTx, StorageReader, StorageHealth, Committed, Migration, SqlValue, SqlParams, Row } from "./storage/types.ts";
+export { AgentdError, isAgentdError, notFound, validation, conflict, type ErrorCode } from "./errors.ts";
+export * from "./types.ts";
+export { validateBody, validateQuery } from "./http/validate.ts";
+export type { AgentdState } from "./http/middleware.ts";
+export { pidAlive } from "./http/routes/diagnose.ts";
+export { Type, type Static } from "@sinclair/typebox";
+export { VERSION, BUILD } from "./version.ts";

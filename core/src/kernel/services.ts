@@ -1,0 +1,39 @@
+import type { Logger } from "../providers/types.ts";
+import { RunExecutor } from "../queue/run-executor.ts";
+import { RunQueue } from "../queue/run-queue.ts";
+import { Db } from "../services/db.ts";
+import { EventLog } from "../services/event-log.ts";
+import { IdempotencyService } from "../services/idempotency.ts";
+import { RunControl } from "../services/run-control.ts";
+import { RunService } from "../services/runs.ts";
+import { SessionService } from "../services/sessions.ts";
+import type { Gateway } from "./gateway.ts";
+
+/** The services plugins and routes use, wired once storage is open. */
+export interface Services {
+  db: Db;
+  events: EventLog;
+  sessions: SessionService;
+  runs: RunService;
+  idempotency: IdempotencyService;
+  queue: RunQueue;
+  executor: RunExecutor;
+  control: RunControl;
+}
+
+export function createServices(gateway: Gateway, log: Logger): Services {
+  const storage = gateway.storage;
+  const events = new EventLog(storage);
+  events.init();
+  const db = new Db(storage, events, gateway.hooks, log);
+  const sessions = new SessionService(db);
+  const runs = new RunService(db, sessions, gateway.hooks, gateway.providers);
+  const executor = new RunExecutor(db, runs, sessions, gateway.providers, {
+    url: () => gateway.url,
+    issueRunToken: (run, session) => gateway.auth.issueRunToken(run, session),
+    revokeRunToken: (token) => gateway.auth.revokeRunToken(token),
+  }, log);
+  const queue = new RunQueue(gateway.config.maxConcurrency, runs, executor.execute, log);
+  runs.attachQueue(queue);
+  return { db, events, sessions, runs, idempotency: new IdempotencyService(storage), queue, executor, control: new RunControl(runs, queue, executor) };
+}

@@ -1,0 +1,123 @@
+import type { Logger, Provider, RunContext } from "../providers/types.ts";
+import type { Registry } from "../kernel/registry.ts";
+import type { Db } from "../services/db.ts";
+import type { RunService } from "../services/runs.ts";
+import type { SessionService } from "../services/sessions.ts";
+import type { Run, Session } from "../types.ts";
+import { routeRun } from "./routing.ts";
+
+/** A run being executed right now. */
+export interface ActiveRun {
+  run: Run;
+  controller: AbortController;
+  /** Set when someone stops the run: how it should end and who asked. */
+  stop: { status: "canceled" | "failed"; by: string; reason: string } | null;
+  pid: number | null;
+  diagnostics: Record<string, unknown>;
+  done: Promise<void>;
+}
+
+export interface RunEnvironment {
+  /** Base URL of this daemon, for `agentctl` inside the run. */
+  url(): string;
+  /** A token that acts for the run on its own session tree; revoked when the run ends. */
+  issueRunToken(run: Run, session: Session): string;
+  revokeRunToken(token: string): void;
+}
+
+/** Turns a claimed run into a provider call and records the outcome. */
+export class RunExecutor {
+  readonly active = new Map<string, ActiveRun>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly runs: RunService,
+    private readonly sessions: SessionService,
+    private readonly providers: Registry<Provider>,
+    private readonly env: RunEnvironment,
+    private readonly log: Logger,
+  ) {}
+
+  execute = async (queued: Run, workerId: string): Promise<void> => {
+    const session = this.sessions.find(queued.session_id);
+    if (!session) {
+      await this.runs.finish(queued, { status: "failed", error: `session ${queued.session_id} no longer exists` });
+      return;
+    }
+    let provider: Provider;
+    let run: Run;
+    try {
+      const routed = await routeRun(queued.requested_provider, this.providers);
+      provider = routed.provider;
+      // Routing awaited: the run may have been canceled meanwhile.
+      const fresh = this.runs.find(queued.id);
+      if (!fresh || fresh.status !== "queued") return;
+      run = this.runs.markRunning(fresh, { workerId, provider: provider.name, routing: routed.routing });
+    } catch (err) {
+      await this.runs.finish(queued, { status: "failed", error: (err as Error).message });
+      return;
+    }
+
+    const controller = new AbortController();
+    let release!: () => void;
+    const active: ActiveRun = { run, controller, stop: null, pid: null, diagnostics: provider.describe?.() ?? {}, done: new Promise((r) => (release = r)) };
+    this.active.set(run.id, active);
+    const token = this.env.issueRunToken(run, session);
+    const ctx = this.context(run, session, provider, active, token);
+    try {
+      const result = await provider.run(ctx);
+      if (controller.signal.aborted) throw controller.signal.reason;
+      await this.runs.finish(run, { status: "completed", output: result?.text ?? null, usage: result?.usage ?? null });
+    } catch (err) {
+      if (controller.signal.aborted && active.stop) {
+        const { status, by, reason } = active.stop;
+        await this.runs.finish(run, { status, canceledBy: status === "canceled" ? by : null, error: reason });
+      } else {
+        const message = err instanceof Error ? err.message : String(err);
+        this.log.warn("run failed", { run_id: run.id, provider: provider.name, error: message });
+        await this.runs.finish(run, { status: "failed", error: message });
+      }
+    } finally {
+      this.env.revokeRunToken(token);
+      this.active.delete(run.id);
+      release();
+    }
+  };
+
+  private context(run: Run, session: Session, provider: Provider, active: ActiveRun, token: string): RunContext {
+    const log = this.log;
+    return {
+      run,
+      session,
+      prompt: run.prompt,
+      history: this.runs.transcriptBefore(run),
+      threadId: this.sessions.threadId(session.id, provider.name),
+      setThreadId: (threadId) => this.sessions.setThreadId(session.id, run.id, provider.name, threadId),
+      signal: active.controller.signal,
+      env: Object.freeze({
+        AGENTD_URL: this.env.url(),
+        AGENTD_RUN_ID: run.id,
+        AGENTD_SESSION_ID: session.id,
+        AGENTCTL_URL: this.env.url(),
+        AGENTCTL_AUTH_TOKEN: token,
+      }),
+      emit: (eventType, data) => this.db.writeNow((w) => void w.event(session.id, run.id, eventType, data)).durable,
+      setPid: (pid) => {
+        active.pid = pid;
+        this.runs.setPid(run.id, pid);
+      },
+      setDiagnostics: (facts) => Object.assign(active.diagnostics, facts),
+      log,
+    };
+  }
+
+  /** Ask an active run to stop. Resolves when the provider returned, or after `graceMs`. */
+  async stop(runId: string, stop: NonNullable<ActiveRun["stop"]>, graceMs: number): Promise<boolean> {
+    const active = this.active.get(runId);
+    if (!active) return false;
+    active.stop ??= stop;
+    active.controller.abort(new Error(stop.reason));
+    await Promise.race([active.done, new Promise((r) => setTimeout(r, graceMs).unref())]);
+    return true;
+  }
+}

@@ -1,0 +1,98 @@
+/** The domain model shared by services, plugins, the HTTP API and the client SDK. */
+
+export type RunStatus = "queued" | "running" | "completed" | "failed" | "canceled";
+export const RUN_STATUSES: readonly RunStatus[] = ["queued", "running", "completed", "failed", "canceled"];
+export const TERMINAL_STATUSES: readonly RunStatus[] = ["completed", "failed", "canceled"];
+
+export interface Session {
+  id: string;
+  title: string | null;
+  /** Requested provider: "auto" or a registered provider name. */
+  provider: string;
+  model: string | null;
+  cwd: string | null;
+  owner: string;
+  parent_session_id: string | null;
+  parent_run_id: string | null;
+  root_session_id: string;
+  depth: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export type MessageRole = "user" | "assistant" | "system";
+
+export interface Message {
+  id: string;
+  session_id: string;
+  run_id: string | null;
+  role: MessageRole;
+  text: string;
+  /** Free-form metadata, e.g. the child session an escalation came from. */
+  meta: Record<string, unknown> | null;
+  created_at: string;
+}
+
+export interface RunUsage {
+  input_tokens?: number;
+  output_tokens?: number;
+  cached_input_tokens?: number;
+  reasoning_output_tokens?: number;
+  total_tokens?: number;
+}
+
+export interface Run {
+  id: string;
+  session_id: string;
+  status: RunStatus;
+  /** Provider requested for this run ("auto" or a name), and the one routing chose. */
+  requested_provider: string;
+  provider: string | null;
+  model: string | null;
+  message_id: string | null;
+  prompt: string;
+  output: string | null;
+  error: string | null;
+  usage: RunUsage | null;
+  worker_id: string | null;
+  pid: number | null;
+  canceled_by: string | null;
+  routing: RoutingDecision | null;
+  created_at: string;
+  started_at: string | null;
+  ended_at: string | null;
+}
+
+export interface RoutingDecision {
+  requested: string;
+  resolved: string;
+  reason: string;
+}
+
+/** One entry of the durable, ordered event log. `seq` is global and strictly increasing. */
+export interface AgentEvent {
+  seq: number;
+  session_id: string;
+  run_id: string | null;
+  event_type: string;
+  data: Record<string, unknown>;
+  created_at: string;
+}
+
+/** Who is making a request. Resolved by the auth plugin. */
+export interface Principal {
+  /** Stable id used for ownership and idempotency scoping. */
+  id: string;
+  /** Admins see and act on every session. */
+  admin: boolean;
+  /** Set for a run's own token: it may act only on that run's session tree. */
+  run?: { run_id: string; session_id: string; root_session_id: string; owner: string };
+}
+
+export interface QueueCounts {
+  queued_count: number;
+  running_count: number;
+  completed_count: number;
+  failed_count: number;
+  canceled_count: number;
+}
