@@ -26,3 +26,7 @@ export type { AgentdState } from "./http/middleware.ts";
 export { pidAlive } from "./http/routes/diagnose.ts";
 export { Type, type Static } from "@sinclair/typebox";
 export { VERSION, BUILD } from "./version.ts";
+export { EventFeed, type FeedSink, type FeedOptions } from "./streaming/event-feed.ts";
+export { StreamQuery, resolveStreamRequest, type StreamRequest } from "./streaming/stream-request.ts";
+export { STREAM_PATH } from "./http/middleware.ts";
+export type { EventLog, ReadOptions } from "./services/event-log.ts";

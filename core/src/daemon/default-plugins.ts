@@ -6,4 +6,6 @@ export const DEFAULT_PLUGINS: readonly string[] = [
   "@agentd/plugin-storage-sqljs",
   "@agentd/plugin-auth-bearer",
   "@agentd/plugin-provider-embedded",
+  "@agentd/plugin-transport-sse",
+  "@agentd/plugin-transport-ws",
 ];

@@ -3,6 +3,7 @@ import { authMiddleware, errorMiddleware, jsonBody } from "./middleware.ts";
 import { daemonRoutes } from "./routes/daemon.ts";
 import { runRoutes } from "./routes/runs.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
+import { streamTicketRoutes } from "./routes/stream-tickets.ts";
 
 /** Paths that never need a token. */
 export const PUBLIC_PATHS: ReadonlySet<string> = new Set(["/health"]);
@@ -22,6 +23,7 @@ export function buildHttpApp(gateway: Gateway): void {
   daemonRoutes(router, gateway);
   sessionRoutes(router, gateway);
   runRoutes(router, gateway);
+  streamTicketRoutes(router, gateway);
   app.use(errorMiddleware(log));
   app.use(jsonBody(gateway.config.maxBodyBytes));
   app.use(authMiddleware(gateway.auth, PUBLIC_PATHS));

@@ -65,10 +65,16 @@ export function jsonBody(limitBytes: number) {
   };
 }
 
+/** The one path where a single-use `?ticket=` stands in for the Authorization header (browsers' EventSource). */
+export const STREAM_PATH = "/stream";
+
 /** Resolves the principal for every route but the public ones. */
 export function authMiddleware(auth: AuthService, publicPaths: ReadonlySet<string>) {
   return async (ctx: Context, next: Next): Promise<void> => {
-    if (!publicPaths.has(ctx.path)) (ctx.state as AgentdState).principal = auth.fromHeaders(ctx.headers);
+    if (!publicPaths.has(ctx.path)) {
+      const ticket = ctx.path === STREAM_PATH && typeof ctx.query.ticket === "string" ? ctx.query.ticket : undefined;
+      (ctx.state as AgentdState).principal = auth.fromStream(ctx.headers, ticket);
+    }
     await next();
   };
 }

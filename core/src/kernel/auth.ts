@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { AgentdError } from "../errors.ts";
 import type { Principal, Run, Session } from "../types.ts";
+import { StreamTickets } from "../streaming/stream-tickets.ts";
 
 /** What an auth plugin provides: turn a bearer token into a principal. */
 export interface Authenticator {
@@ -28,6 +29,8 @@ export const LOCAL_PRINCIPAL: Principal = Object.freeze({ id: "local", admin: tr
 export class AuthService {
   private authenticator: Authenticator | null = null;
   private readonly runTokens = new Map<string, Principal>();
+  /** Single-use stream tickets for browsers (`POST /stream/tickets`, then `/stream?ticket=`). */
+  readonly tickets = new StreamTickets();
 
   use(authenticator: Authenticator): void {
     if (this.authenticator) throw new Error(`an authenticator ("${this.authenticator.name}") is already registered`);
@@ -70,5 +73,16 @@ export class AuthService {
     }
     if (!this.required) return LOCAL_PRINCIPAL;
     throw new AgentdError("unauthorized", "missing credentials: send 'Authorization: Bearer <token>' (a token from --auth-token / AGENTD_AUTH_TOKEN)");
+  }
+
+  /**
+   * Principal for a `/stream` request: a `?ticket=` (consumed) when present, else the headers.
+   * Used by the auth middleware (SSE) and by transports that handle upgrades themselves (WS).
+   */
+  fromStream(headers: IncomingHttpHeaders, ticket: string | undefined): Principal {
+    if (ticket === undefined) return this.fromHeaders(headers);
+    const principal = this.tickets.redeem(ticket);
+    if (!principal) throw new AgentdError("unauthorized", "the stream ticket is unknown, expired or already used: POST /stream/tickets for a new one (each ticket opens one stream)");
+    return principal;
   }
 }

@@ -1,0 +1,110 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { EventFeed, type AgentEvent, type EventLog, type StreamRequest } from "@agentd/core";
+
+export interface SseSettings {
+  heartbeatMs: number;
+  retryMs: number;
+  maxBufferBytes: number;
+  allowOrigin: string;
+}
+
+/** Why the server ends a stream; sent as a final named event so the client knows what to do. */
+export type SseEnd = "overflow" | "shutdown" | "dropped";
+
+/**
+ * One `text/event-stream` response. Frames:
+ *   `event: ready`  once, `id:` and data `{cursor, last_seq}`: the stream is live from `cursor`.
+ *   (unnamed)       one per event: `id: <seq>`, `data: <event JSON>` (the type is in `event_type`).
+ *   `: ping`        comment heartbeat.
+ *   `event: overflow` / `event: shutdown`: data `{cursor}`, then the response ends.
+ */
+export class SseConnection {
+  private readonly feed: EventFeed;
+  private readonly heartbeat: NodeJS.Timeout;
+  private ended = false;
+
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    events: EventLog,
+    request: StreamRequest,
+    private readonly settings: SseSettings,
+    private readonly onClose: (c: SseConnection) => void,
+  ) {
+    const socket = req.socket;
+    socket.setTimeout(0);
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true);
+    res.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache, no-transform",
+      "x-accel-buffering": "no",
+      connection: "keep-alive",
+      ...(settings.allowOrigin ? { "access-control-allow-origin": settings.allowOrigin } : {}),
+    });
+    this.feed = new EventFeed({
+      events,
+      sessionId: request.sessionId,
+      visible: request.visible,
+      cursor: request.cursor,
+      maxBufferedBytes: settings.maxBufferBytes,
+      sink: {
+        send: (event) => this.write(eventFrame(event)),
+        buffered: () => res.writableLength,
+        drained: () => this.drained(),
+        overflow: (cursor) => this.end("overflow", cursor),
+      },
+    });
+    this.write(`retry: ${settings.retryMs}\nevent: ready\nid: ${this.feed.cursor}\ndata: ${JSON.stringify({ cursor: this.feed.cursor, last_seq: events.durableSeq })}\n\n`);
+    this.heartbeat = setInterval(() => {
+      if (this.feed.checkBackpressure()) this.write(": ping\n\n");
+    }, settings.heartbeatMs);
+    res.on("close", () => this.cleanup());
+    req.on("error", () => this.cleanup());
+    this.feed.start().catch((err: unknown) => {
+      this.write(`event: error\ndata: ${JSON.stringify({ message: `replay failed: ${String(err)}; reconnect with the same cursor` })}\n\n`);
+      this.res.end();
+    });
+  }
+
+  get cursor(): number {
+    return this.feed.cursor;
+  }
+
+  /** End the stream with a final named event carrying the resume cursor. */
+  end(reason: SseEnd, cursor = this.feed.cursor): void {
+    if (this.ended) return;
+    this.feed.close();
+    this.write(`event: ${reason}\ndata: ${JSON.stringify({ cursor })}\n\n`);
+    this.ended = true;
+    this.res.end();
+    // A peer that stopped reading never flushes; do not keep its buffer around.
+    setTimeout(() => this.res.destroy(), 5_000).unref();
+  }
+
+  private write(frame: string): void {
+    if (!this.ended && !this.res.writableEnded && !this.res.destroyed) this.res.write(frame);
+  }
+
+  private drained(): Promise<void> {
+    if (!this.res.writableNeedDrain || this.ended) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.res.off("drain", done);
+        this.res.off("close", done);
+        resolve();
+      };
+      this.res.on("drain", done);
+      this.res.on("close", done);
+    });
+  }
+
+  private cleanup(): void {
+    this.ended = true;
+    clearInterval(this.heartbeat);
+    this.feed.close();
+    this.onClose(this);
+  }
+}
+
+const eventFrame = (event: AgentEvent): string => `id: ${event.seq}\ndata: ${JSON.stringify(event)}\n\n`;
