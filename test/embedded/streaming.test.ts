@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { api, cleanup, startDaemon, tempDir, type DaemonHandle } from "../support/daemon.ts";
+import { api, cleanup, startDaemon, startFailure, tempDir, type DaemonHandle } from "../support/daemon.ts";
 import { startScriptedOpenAIServer, type ScriptedServer } from "../support/scripted-openai-server.ts";
 import { MODEL, converse, events, newSession, startEmbeddedDaemon, type Client } from "./helpers.ts";
 
@@ -143,6 +143,12 @@ describe("embedded runtime: model selection from the config file", () => {
     const offline = await converse(client, await newSession(client, { model: "offline" }), "Respond with exactly: local");
     assert.equal(offline.output, "local");
     assert.equal(server.requests.length, before, "the offline model makes no request");
+  });
+
+  test("--model without --model-base-url fails at boot and says what to set", async () => {
+    const { code, stderr } = await startFailure(["--model", "llama3.2"]);
+    assert.notEqual(code, 0);
+    assert.match(stderr, /--model is set \(llama3\.2\) but --model-base-url is not/);
   });
 
   test("a config naming a missing default entry fails at boot with the reason", async () => {

@@ -2,7 +2,7 @@
  * A scripted OpenAI-compatible Chat Completions server on loopback, for the embedded runtime's
  * tests (a paid model API is out of reach in CI). Each POST /v1/chat/completions takes the next
  * scripted reply; it streams SSE deltas and tool calls the way OpenAI does, or answers with an
- * HTTP error (429 + Retry-After, 401, 500), or hangs.
+ * HTTP error (429 + Retry-After, 401, 500), hangs, or drops the connection mid-answer.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -19,7 +19,9 @@ export type ScriptedReply =
   | { kind: "stream"; text?: string; chunkSize?: number; delayMs?: number; toolCalls?: ScriptedToolCall[]; usage?: { prompt_tokens: number; completion_tokens: number } }
   | { kind: "error"; status: number; message?: string; headers?: Record<string, string> }
   /** Send the headers (and `text`, if any), then never another byte. */
-  | { kind: "hang"; text?: string };
+  | { kind: "hang"; text?: string }
+  /** Send the headers (and `text`, if any), then close the connection without finishing. */
+  | { kind: "drop"; text?: string };
 
 export interface RecordedRequest {
   body: {
@@ -43,6 +45,8 @@ export interface ScriptedServer {
   requests: RecordedRequest[];
   /** Queue replies; each request takes the next one. With none left, the server answers 500. */
   script(...replies: ScriptedReply[]): void;
+  /** Replies nobody asked for; clears them. */
+  unused(): ScriptedReply[];
   close(): Promise<void>;
 }
 
@@ -84,6 +88,7 @@ export async function startScriptedOpenAIServer(): Promise<ScriptedServer> {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     requests,
     script: (...replies) => void queue.push(...replies),
+    unused: () => queue.splice(0),
     close: async () => {
       for (const res of open) res.destroy();
       await new Promise<void>((r) => server.close(() => r()));
@@ -112,9 +117,11 @@ async function respond(reply: ScriptedReply, recorded: RecordedRequest, res: Ser
   const closed = (): boolean => recorded.closedEarlyAt !== null || res.destroyed;
   sse(res, { ...base, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] });
 
-  if (reply.kind === "hang") {
+  if (reply.kind === "hang" || reply.kind === "drop") {
     if (text) sse(res, { ...base, choices: [{ index: 0, delta: { content: text }, finish_reason: null }] });
-    return; // never another byte; the client must give up
+    // A hang never sends another byte (the client must give up); a drop ends the body early.
+    if (reply.kind === "drop") res.end();
+    return;
   }
 
   const size = Math.max(1, reply.chunkSize ?? 4);

@@ -1,6 +1,6 @@
 import type OpenAI from "openai";
 import type { ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
-import { IdleTimeoutError } from "./retry.ts";
+import { IdleTimeoutError, IncompleteStreamError } from "./retry.ts";
 
 export interface ToolCallRequest {
   id: string;
@@ -93,7 +93,10 @@ export async function callModel(opts: ModelCallOptions): Promise<StepResult> {
   } finally {
     if (timer) clearTimeout(timer);
   }
+  // The SDK's stream iterator ends quietly on abort instead of throwing: check why it ended.
   if (opts.signal.aborted) throw opts.signal.reason;
+  if (idle.signal.aborted) throw idle.signal.reason;
+  if (finishReason === null) throw new IncompleteStreamError("the stream ended before the model said it was done (no finish_reason)");
   const toolCalls = [...calls.entries()].sort(([a], [b]) => a - b).map(([index, c]) => ({ ...c, id: c.id || `call_${index}` }));
   return { text, toolCalls, finishReason, usage };
 }

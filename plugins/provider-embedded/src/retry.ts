@@ -21,6 +21,11 @@ export class IdleTimeoutError extends Error {
   override name = "IdleTimeoutError";
 }
 
+/** The connection closed mid-answer (no finish_reason): a proxy or server dropped it. */
+export class IncompleteStreamError extends Error {
+  override name = "IncompleteStreamError";
+}
+
 const where = (t: ApiTarget): string => `model "${t.model}" at ${t.baseUrl}`;
 
 /** Retry-After as milliseconds: delta-seconds or an HTTP date (also the `retry-after-ms` header some servers send). */
@@ -39,6 +44,7 @@ export function classify(err: unknown, target: ApiTarget, idleTimeoutMs: number)
   if (err instanceof IdleTimeoutError) {
     return new ModelCallError(`${where(target)} sent nothing for ${idleTimeoutMs} ms (idle timeout); check that the server is up and not overloaded, or raise --model-idle-timeout-ms`, true);
   }
+  if (err instanceof IncompleteStreamError) return new ModelCallError(`${where(target)}: ${err.message}`, true);
   if (err instanceof APIUserAbortError) return new ModelCallError("the model request was aborted", false);
   if (err instanceof APIConnectionError) {
     const cause = (err.cause as Error | undefined)?.message ?? err.message;
