@@ -10,7 +10,7 @@ import { OFFLINE_MODEL_NAME, offlineReply } from "./offline-model.ts";
  */
 export default definePlugin({
   name: "provider-embedded",
-  version: "0.2.0",
+  version: "0.1.0",
   description: "in-process agent loop on OpenAI-compatible model APIs; offline model by default",
   configSchema: EmbeddedConfigSchema,
   options: EMBEDDED_OPTIONS,
