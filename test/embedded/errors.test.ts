@@ -16,7 +16,7 @@ describe("embedded runtime: model API errors", () => {
   let client: Client;
   before(async () => {
     server = await startScriptedOpenAIServer();
-    daemon = await startEmbeddedDaemon(server, ["--model-max-retries", "1", "--model-idle-timeout-ms", "1500"]);
+    daemon = await startEmbeddedDaemon(server, ["--model-max-retries", "1", "--model-idle-timeout-ms", "3000"]);
     client = api(daemon.url);
   });
   after(async () => {
@@ -79,7 +79,7 @@ describe("embedded runtime: model API errors", () => {
     const sessionId = await newSession(client);
     const run = await converse(client, sessionId, "hello");
     assert.equal(run.status, "failed", JSON.stringify(run));
-    assert.match(run.error, /sent nothing for 1500 ms \(idle timeout\).*raise --model-idle-timeout-ms.*gave up after 2 attempts/);
+    assert.match(run.error, /sent nothing for 3000 ms \(idle timeout\).*raise --model-idle-timeout-ms.*gave up after 2 attempts/);
     const retries = await events(client, sessionId, { runId: run.id, type: "model.retry" });
     assert.equal(retries.length, 1);
     assert.match(retries[0].data.reason, /idle timeout/);
