@@ -40,7 +40,7 @@ export default definePlugin({
 
     gateway.transports.register({
       name: "sse",
-      describe: () => ({ path: STREAM_PATH, connections: connections.size, heartbeat_ms: config.heartbeatMs, max_buffer_bytes: config.maxBufferBytes }),
+      describe: () => ({ path: STREAM_PATH, connections: connections.size, buffered_bytes: [...connections].reduce((n, c) => n + c.buffered, 0), heartbeat_ms: config.heartbeatMs, max_buffer_bytes: config.maxBufferBytes }),
       close: async () => {
         for (const c of [...connections]) c.end("shutdown");
       },

@@ -67,6 +67,11 @@ export class SseConnection {
     });
   }
 
+  /** Bytes queued for this client and not yet taken by the network. */
+  get buffered(): number {
+    return this.res.writableLength;
+  }
+
   get cursor(): number {
     return this.feed.cursor;
   }

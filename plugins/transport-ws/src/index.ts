@@ -61,7 +61,7 @@ export default definePlugin({
 
     gateway.transports.register({
       name: "ws",
-      describe: () => ({ path: STREAM_PATH, connections: connections.size, heartbeat_ms: config.heartbeatMs, max_buffer_bytes: config.maxBufferBytes }),
+      describe: () => ({ path: STREAM_PATH, connections: connections.size, buffered_bytes: [...connections].reduce((n, c) => n + c.buffered, 0), heartbeat_ms: config.heartbeatMs, max_buffer_bytes: config.maxBufferBytes }),
       close: async () => {
         clearInterval(heartbeat);
         gateway.server.off("upgrade", onUpgrade);

@@ -64,6 +64,11 @@ export class WsConnection {
     this.feed.start().catch(() => this.close(CLOSE.internal, this.feed.cursor));
   }
 
+  /** Bytes queued for this client and not yet taken by the network. */
+  get buffered(): number {
+    return this.ws.bufferedAmount;
+  }
+
   get cursor(): number {
     return this.feed.cursor;
   }
