@@ -145,10 +145,12 @@ describe("embedded runtime: model selection from the config file", () => {
     assert.equal(server.requests.length, before, "the offline model makes no request");
   });
 
-  test("--model without --model-base-url fails at boot and says what to set", async () => {
+  test("--model without --model-base-url, or a malformed base URL, fails at boot saying what to set", async () => {
     const { code, stderr } = await startFailure(["--model", "llama3.2"]);
     assert.notEqual(code, 0);
     assert.match(stderr, /--model is set \(llama3\.2\) but --model-base-url is not/);
+    const badUrl = await startFailure(["--model-base-url", "localhost:11434", "--model", "m"]);
+    assert.match(badUrl.stderr, /--model-base-url must be an http\(s\) URL like http:\/\/127\.0\.0\.1:11434\/v1, got "localhost:11434"/);
   });
 
   test("a config naming a missing default entry fails at boot with the reason", async () => {

@@ -19,6 +19,8 @@ export default definePlugin({
     if (config.defaultModel && !config.models[config.defaultModel]) {
       throw new Error(`"defaultModel" names "${config.defaultModel}", which is not in "models" (${Object.keys(config.models).join(", ") || "none"})`);
     }
+    checkBaseUrl("--model-base-url", config.baseUrl);
+    for (const [name, entry] of Object.entries(config.models)) checkBaseUrl(`models.${name}.baseUrl`, entry.baseUrl);
     if (config.model && !config.baseUrl && Object.keys(config.models).length === 0) {
       throw new Error(`--model is set (${config.model}) but --model-base-url is not: set the OpenAI-compatible base URL, e.g. --model-base-url http://127.0.0.1:11434/v1 for a local Ollama`);
     }
@@ -48,3 +50,16 @@ export default definePlugin({
     gateway.providers.register(provider);
   },
 });
+
+function checkBaseUrl(where: string, value: string | undefined): void {
+  if (value === undefined) return;
+  let url: URL | null = null;
+  try {
+    url = new URL(value);
+  } catch {
+    /* reported below */
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new Error(`${where} must be an http(s) URL like http://127.0.0.1:11434/v1, got "${value}"`);
+  }
+}
