@@ -1,0 +1,24 @@
+import { BaseCommand, Flags } from "../../base-command.ts";
+import { sessionView } from "../../render/resources.ts";
+import type { SessionResponse } from "@agentd/core/client";
+
+export default class SessionCreateCommand extends BaseCommand<typeof SessionCreateCommand> {
+  static override summary = "Create a session.";
+  static override examples = [
+    "<%= config.bin %> session create --title demo",
+    'SESSION_ID=$(<%= config.bin %> --field session.id session create --provider embedded)',
+  ];
+  static override flags = {
+    provider: Flags.string({ summary: 'Provider for the session\'s runs: "auto" (default) or a registered provider (see daemon status).' }),
+    cwd: Flags.string({ summary: "Working directory for the provider's process." }),
+    title: Flags.string({ summary: "A title for people." }),
+    model: Flags.string({ summary: "Model name passed to the provider." }),
+    "idempotency-key": Flags.string({ summary: "Idempotency key (generated when omitted; reused on retries)." }),
+  };
+
+  async run(): Promise<void> {
+    const { provider, cwd, title, model } = this.flags;
+    const res = await this.client.createSession({ provider, cwd, title, model }, { idempotencyKey: this.flags["idempotency-key"] });
+    this.output(res, (r: SessionResponse) => sessionView(r.session));
+  }
+}

@@ -1,0 +1,76 @@
+/** Pretty views of API resources: aligned key facts, coloured statuses, relative times. */
+import type { AgentEvent, DaemonStatus, DiagnoseResponse, Message, Run, Session } from "@agentd/core/client";
+import { duration, keyValues, relativeTime, status, table, truncate } from "../output/style.ts";
+
+export function sessionView(s: Session): string {
+  return keyValues([
+    ["session", s.id],
+    ["title", s.title],
+    ["provider", s.provider],
+    ["model", s.model],
+    ["cwd", s.cwd],
+    ["owner", s.owner],
+    ["parent", s.parent_session_id ? `${s.parent_session_id} (run ${s.parent_run_id ?? "-"})` : null],
+    ["created", relativeTime(s.created_at)],
+  ]);
+}
+
+export function sessionTable(sessions: Session[]): string {
+  if (sessions.length === 0) return "no sessions yet: create one with `agentctl session create`";
+  return table(
+    ["SESSION", "PROVIDER", "TITLE", "CREATED"],
+    sessions.map((s) => [s.id, s.provider, truncate(s.title, 40), relativeTime(s.created_at)]),
+  );
+}
+
+export function runView(r: Run): string {
+  return keyValues([
+    ["run", r.id],
+    ["status", status(r.status)],
+    ["session", r.session_id],
+    ["provider", r.provider ? `${r.provider}${r.requested_provider !== r.provider ? ` (requested ${r.requested_provider})` : ""}` : r.requested_provider],
+    ["created", relativeTime(r.created_at)],
+    ["duration", r.started_at ? duration(r.started_at, r.ended_at) : null],
+    ["output", r.output === null ? null : truncate(r.output, 200)],
+    ["error", r.error],
+  ]);
+}
+
+export function messageRunView(m: Message, r: Run): string {
+  return `${keyValues([
+    ["message", m.id],
+    ["text", truncate(m.text, 80)],
+  ])}\n${runView(r)}`;
+}
+
+export function diagnoseView(d: DiagnoseResponse): string {
+  const rows = Object.entries(d.diagnostics)
+    .filter(([k]) => k !== "likely_issue" && k !== "run_id")
+    .map(([k, v]): [string, string] => [k, typeof v === "object" && v !== null ? JSON.stringify(v) : String(v)]);
+  return `${runView(d.run)}\n\n${keyValues(rows)}\n\nlikely issue: ${d.diagnostics.likely_issue ?? "none found"}`;
+}
+
+export function daemonView(s: DaemonStatus): string {
+  const q = s.queue_counts;
+  return keyValues([
+    ["health", status(s.daemon_health)],
+    ["url", s.url],
+    ["version", `${s.version} (${s.build})`],
+    ["pid", s.pid],
+    ["uptime", `${s.uptime_s}s (started ${relativeTime(s.started_at)})`],
+    ["workers", `${s.alive_workers}/${s.max_concurrency} alive`],
+    ["queue", `${q.queued_count} queued, ${q.running_count} running, ${q.completed_count} completed, ${q.failed_count} failed, ${q.canceled_count} canceled`],
+    ["storage", `${s.storage.kind} ${s.db_path}`],
+    ["auth", s.auth_required ? "required" : "off (local mode)"],
+    ["providers", s.providers.map((p) => `${p.name}${p.available ? "" : ` (unavailable: ${p.reason ?? "?"})`}`).join(", ")],
+    ["transports", s.transports.map((t) => String(t.name)).join(", ")],
+    ["plugins", s.plugins.map((p) => p.name).join(", ")],
+    ["last event", s.last_seq],
+  ]);
+}
+
+/** One line per event: seq, time, type, run, a short view of the data. */
+export function eventLine(e: AgentEvent): string {
+  const data = JSON.stringify(e.data);
+  return `${String(e.seq).padStart(6)}  ${e.created_at}  ${e.event_type.padEnd(20)}  ${e.run_id ?? "-"}  ${truncate(data, 120)}`;
+}
