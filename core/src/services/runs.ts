@@ -1,5 +1,5 @@
 import { AgentdError, notFound, validation } from "../errors.ts";
-import type { GatewayHooks } from "../kernel/hooks.ts";
+import type { GatewayHooks, RunStateChange } from "../kernel/hooks.ts";
 import type { Registry } from "../kernel/registry.ts";
 import type { Provider } from "../providers/types.ts";
 import type { StorageTx } from "../storage/types.ts";
@@ -147,7 +147,7 @@ export class RunService {
   /** Worker claims a queued run. Written now; durability follows without holding up the start. */
   markRunning(run: Run, fields: { workerId: string; provider: string; routing: Run["routing"] }): Run {
     this.assertTransition(run, "running", false);
-    return this.db.writeNow((w) => {
+    const written = this.db.writeNow((w) => {
       const t = now();
       w.tx.run("UPDATE runs SET status = 'running', worker_id = ?, provider = ?, routing = ?, started_at = ? WHERE id = ? AND status = 'queued'", [
         fields.workerId, fields.provider, JSON.stringify(fields.routing), t, run.id,
@@ -155,7 +155,9 @@ export class RunService {
       const updated = { ...run, status: "running" as const, worker_id: fields.workerId, provider: fields.provider, routing: fields.routing, started_at: t };
       w.event(run.session_id, run.id, "run.started", { run_id: run.id, status: "running", provider: fields.provider, worker_id: fields.workerId, routing: fields.routing });
       return updated;
-    }).value;
+    });
+    void written.durable.then(() => this.announceState({ run: written.value, from: "queued", to: "running" }), () => undefined);
+    return written.value;
   }
 
   setPid(runId: string, pid: number | null): void {
@@ -186,10 +188,19 @@ export class RunService {
       inTx?.(w.tx, updated);
       return updated;
     });
-    this.hooks.onRunStateChange.call({ run: finished, from: current.status, to: end.status });
+    this.announceState({ run: finished, from: current.status, to: end.status });
     for (const resolve of this.waiters.get(run.id) ?? []) resolve(finished);
     this.waiters.delete(run.id);
     return finished;
+  }
+
+  /** Observers must not break the state machine: a throwing tap is reported, not propagated. */
+  private announceState(change: RunStateChange): void {
+    try {
+      this.hooks.onRunStateChange.call(change);
+    } catch (err) {
+      process.emitWarning(`onRunStateChange tap threw: ${String(err)}`);
+    }
   }
 
   /** Resolve when the run is terminal, or with the current state after `timeoutMs`. */
