@@ -29,7 +29,7 @@ export class SseConnection {
     events: EventLog,
     request: StreamRequest,
     private readonly settings: SseSettings,
-    private readonly onClose: (c: SseConnection) => void,
+    onClose: (c: SseConnection) => void,
   ) {
     const socket = req.socket;
     socket.setTimeout(0);
@@ -39,7 +39,8 @@ export class SseConnection {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache, no-transform",
       "x-accel-buffering": "no",
-      connection: "keep-alive",
+      // One stream per connection: when it ends the socket closes, so its buffer is freed with it.
+      connection: "close",
       ...(settings.allowOrigin ? { "access-control-allow-origin": settings.allowOrigin } : {}),
     });
     this.feed = new EventFeed({
@@ -50,7 +51,7 @@ export class SseConnection {
       maxBufferedBytes: settings.maxBufferBytes,
       sink: {
         send: (event) => this.write(eventFrame(event)),
-        buffered: () => res.writableLength,
+        buffered: () => this.buffered,
         drained: () => this.drained(),
         overflow: (cursor) => this.end("overflow", cursor),
       },
@@ -61,6 +62,8 @@ export class SseConnection {
     }, settings.heartbeatMs);
     res.on("close", () => this.cleanup());
     req.on("error", () => this.cleanup());
+    // Counted until the socket is gone: an ended stream's unsent bytes are still ours to hold.
+    socket.once("close", () => onClose(this));
     this.feed.start().catch((err: unknown) => {
       this.write(`event: error\ndata: ${JSON.stringify({ message: `replay failed: ${String(err)}; reconnect with the same cursor` })}\n\n`);
       this.res.end();
@@ -69,7 +72,7 @@ export class SseConnection {
 
   /** Bytes queued for this client and not yet taken by the network. */
   get buffered(): number {
-    return this.res.writableLength;
+    return this.req.socket.destroyed ? 0 : Math.max(this.res.writableLength, this.req.socket.writableLength);
   }
 
   get cursor(): number {
@@ -84,7 +87,7 @@ export class SseConnection {
     this.ended = true;
     this.res.end();
     // A peer that stopped reading never flushes; do not keep its buffer around.
-    setTimeout(() => this.res.destroy(), 5_000).unref();
+    setTimeout(() => this.req.socket.destroy(), 5_000).unref();
   }
 
   private write(frame: string): void {
@@ -108,7 +111,6 @@ export class SseConnection {
     this.ended = true;
     clearInterval(this.heartbeat);
     this.feed.close();
-    this.onClose(this);
   }
 }
 
