@@ -23,12 +23,20 @@ export interface WriteResult<T> {
  * published (subscribers, `onRunEvent`) only after the storage says the transaction is durable.
  */
 export class Db {
+  private stranded: Array<() => void> = [];
+
   constructor(
     readonly storage: Storage,
     readonly events: EventLog,
     private readonly hooks: GatewayHooks,
     private readonly log: Logger,
-  ) {}
+  ) {
+    storage.onRecover?.(() => {
+      const pending = this.stranded;
+      this.stranded = [];
+      for (const complete of pending) complete();
+    });
+  }
 
   /** Write and wait for durability: use before acknowledging a client. */
   async write<T>(fn: (w: Writer) => T): Promise<T> {
@@ -59,7 +67,7 @@ export class Db {
       this.events.rewindTo(seqBefore);
       throw err;
     }
-    const durable = committed.durable.then(() => {
+    const complete = (): void => {
       this.events.publish(appended, (err) => this.log.error("event subscriber threw", { err: String(err) }));
       for (const event of appended) {
         try {
@@ -69,6 +77,13 @@ export class Db {
         }
       }
       for (const cb of after) cb();
+    };
+    // A write whose durability failed is still in memory and the storage keeps retrying it (no
+    // new write is accepted meanwhile): complete it once the storage recovers, so streams and the
+    // queue stay in step with what is stored.
+    const durable = committed.durable.then(complete, (err: unknown) => {
+      this.stranded.push(complete);
+      throw err;
     });
     // Callers that do not await still must not produce unhandled rejections.
     durable.catch(() => undefined);

@@ -51,6 +51,11 @@ export interface Storage extends StorageReader {
   checkpoint(): Promise<void>;
   close(): Promise<void>;
   health(): StorageHealth;
+  /**
+   * Called when writes work again after a failure, before any new write is accepted. Transactions
+   * whose `durable` rejected were retried and are now durable.
+   */
+  onRecover?(listener: () => void): void;
   /** Facts for `GET /daemon/status` (path, sizes, last checkpoint). */
   info(): Record<string, unknown>;
 }

@@ -8,9 +8,12 @@ export async function writeFileAtomic(path: string, data: Uint8Array): Promise<v
   try {
     await fh.write(data);
     await fh.sync();
-  } finally {
+  } catch (err) {
     await fh.close();
+    await removeIfExists(tmp); // do not leave a partial snapshot eating the space that ran out
+    throw err;
   }
+  await fh.close();
   await rename(tmp, path);
   await fsyncDir(dirname(path));
 }

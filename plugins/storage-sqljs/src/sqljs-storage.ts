@@ -46,6 +46,7 @@ export class SqljsStorage implements Storage {
   private retryTimer: NodeJS.Timeout | null = null;
   private checkpointTimer: NodeJS.Timeout | null = null;
   private readonly statements = new Map<string, Statement>();
+  private readonly recoverListeners: Array<() => void> = [];
   private lastCheckpoint: string | null = null;
   private dirtySinceCheckpoint = false;
   private replayed = { entries: 0, torn_tail_bytes: 0, ms: 0 };
@@ -199,12 +200,16 @@ export class SqljsStorage implements Storage {
     this.pending = [];
     const data = Buffer.from(batch.map((p) => p.line).join(""));
     try {
-      await this.journal.write(data, 0, data.length, null);
+      // A nearly full disk gives short writes before ENOSPC: loop until all is written or it throws.
+      for (let off = 0; off < data.length; ) off += (await this.journal.write(data, off, data.length - off, null)).bytesWritten;
       await this.journal.datasync();
       this.journalBytes += data.length;
-      if (this.failure) this.opts.log.info("journal writes recovered; accepting writes again");
-      this.failure = null;
       for (const p of batch) p.resolve();
+      if (this.failure) {
+        this.opts.log.info("journal writes recovered; accepting writes again");
+        this.failure = null;
+        for (const listener of this.recoverListeners) listener();
+      }
       if (this.journalBytes > this.opts.checkpointBytes) void this.checkpoint().catch((err) => this.opts.log.error("checkpoint failed; the journal keeps the data", { err: String(err) }));
     } catch (err) {
       this.failure = `cannot write the journal ${this.journalPath} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): free disk space or fix permissions of the data dir; writes resume by themselves once the journal can be written`;
@@ -256,6 +261,10 @@ export class SqljsStorage implements Storage {
     await this.journal.close();
     this.clearStatements();
     this.db.close();
+  }
+
+  onRecover(listener: () => void): void {
+    this.recoverListeners.push(listener);
   }
 
   health(): StorageHealth {
