@@ -65,7 +65,7 @@ export class SseConnection {
     // Counted until the socket is gone: an ended stream's unsent bytes are still ours to hold.
     socket.once("close", () => onClose(this));
     this.feed.start().catch((err: unknown) => {
-      this.write(`event: error\ndata: ${JSON.stringify({ message: `replay failed: ${String(err)}; reconnect with the same cursor` })}\n\n`);
+      this.write(`event: failed\ndata: ${JSON.stringify({ message: `replay failed: ${String(err)}; reconnect with the same cursor` })}\n\n`);
       this.res.end();
     });
   }
