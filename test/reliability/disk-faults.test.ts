@@ -92,14 +92,16 @@ describe("disk faults: a full disk makes writes fail with 503, reads keep workin
     assert.equal((await c.get("/daemon/status")).body.daemon_health, "ok");
 
     await d.kill9();
-    d = await startDaemon({ dataDir });
+    const restarted = await startDaemon({ dataDir });
+    d = restarted;
+    const c2 = api(restarted.url);
     for (const id of [...acked, retried.body.run.id]) {
-      const r = await api(d.url).get(`/runs/${id}`);
+      const r = await c2.get(`/runs/${id}`);
       assert.equal(r.status, 200, `acknowledged run ${id} survived`);
     }
-    const after = await api(d.url).get(`/runs/${retried.body.run.id}`);
+    const after = await c2.get(`/runs/${retried.body.run.id}`);
     assert.equal(after.body.run.status, "completed", "the recovered write is durable");
-    const msgs = await api(d.url).get(`/sessions/${session.id}/messages`);
+    const msgs = await c2.get(`/sessions/${session.id}/messages`);
     assert.equal(msgs.body.messages.filter((m: { text: string }) => m.text === body.text).length, 1, "stored exactly once");
   });
 });
