@@ -14,6 +14,7 @@ export type ErrorCode =
   | "illegal_transition"
   | "payload_too_large"
   | "rate_limited"
+  | "cursor_expired"
   | "storage_unavailable"
   | "provider_unavailable"
   | "internal_error";
@@ -30,6 +31,7 @@ const STATUS: Record<ErrorCode, number> = {
   idempotency_mismatch: 422,
   payload_too_large: 413,
   rate_limited: 429,
+  cursor_expired: 410,
   storage_unavailable: 503,
   provider_unavailable: 503,
   internal_error: 500,

@@ -60,9 +60,17 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
   await gateway.hooks.gatewayStart.promise();
   services.queue.start();
 
-  const purge = setInterval(() => {
-    services.db.writeNow((w) => services.idempotency.purgeExpired(w.tx));
-  }, 60 * 60 * 1000);
+  const housekeeping = async (): Promise<void> => {
+    try {
+      await services.db.write((w) => services.idempotency.purgeExpired(w.tx));
+      const purged = await services.retention.purge();
+      if (purged) log.info("event retention deleted old events", { count: purged, through_seq: services.retention.watermark });
+    } catch (err) {
+      log.warn("housekeeping failed; it runs again in an hour", { err: String(err) });
+    }
+  };
+  void housekeeping();
+  const purge = setInterval(() => void housekeeping(), 60 * 60 * 1000);
   purge.unref();
 
   const port = (server.address() as AddressInfo).port;

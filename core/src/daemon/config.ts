@@ -17,6 +17,11 @@ export interface DaemonConfig {
   logLevel: LogLevel;
   maxBodyBytes: number;
   shutdownGraceMs: number;
+  /** Resource limits: queued runs per session and per principal (429 beyond). */
+  maxQueuedPerSession: number;
+  maxQueuedPerPrincipal: number;
+  /** Events older than this are deleted hourly; 0 keeps them forever. */
+  eventRetentionDays: number;
   pluginConfig: Record<string, Record<string, unknown>>;
 }
 
@@ -29,6 +34,9 @@ export const DEFAULTS: Omit<DaemonConfig, "pluginConfig" | "plugins" | "configFi
   logLevel: "info",
   maxBodyBytes: 1024 * 1024,
   shutdownGraceMs: 10_000,
+  maxQueuedPerSession: 100,
+  maxQueuedPerPrincipal: 1000,
+  eventRetentionDays: 30,
 };
 
 /** The config file (JSON): the same settings as the flags, plus per-plugin config. */
@@ -43,6 +51,9 @@ const ConfigFile = Type.Object(
     logLevel: Type.Optional(Type.Union([Type.Literal("debug"), Type.Literal("info"), Type.Literal("warn"), Type.Literal("error")])),
     maxBodyBytes: Type.Optional(Type.Integer({ minimum: 1024 })),
     shutdownGraceMs: Type.Optional(Type.Integer({ minimum: 0 })),
+    maxQueuedPerSession: Type.Optional(Type.Integer({ minimum: 1 })),
+    maxQueuedPerPrincipal: Type.Optional(Type.Integer({ minimum: 1 })),
+    eventRetentionDays: Type.Optional(Type.Number({ minimum: 0 })),
     pluginConfig: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()))),
   },
   { additionalProperties: false },
@@ -60,6 +71,9 @@ export const CORE_OPTIONS: readonly (PluginOption & { key: keyof DaemonConfig })
   { flag: "--log-level", env: ["AGENTD_LOG_LEVEL"], key: "logLevel", type: "string", description: "debug | info | warn | error" },
   { flag: "--max-body-bytes", env: ["AGENTD_MAX_BODY_BYTES"], key: "maxBodyBytes", type: "number", description: "request body limit (default 1048576)" },
   { flag: "--shutdown-grace-ms", env: ["AGENTD_SHUTDOWN_GRACE_MS"], key: "shutdownGraceMs", type: "number", description: "how long running runs may finish on shutdown (default 10000)" },
+  { flag: "--max-queued-per-session", env: ["AGENTD_MAX_QUEUED_PER_SESSION"], key: "maxQueuedPerSession", type: "number", description: "queued runs one session may have (default 100; 429 beyond)" },
+  { flag: "--max-queued-per-principal", env: ["AGENTD_MAX_QUEUED_PER_PRINCIPAL"], key: "maxQueuedPerPrincipal", type: "number", description: "queued runs one principal may have (default 1000; 429 beyond)" },
+  { flag: "--event-retention-days", env: ["AGENTD_EVENT_RETENTION_DAYS"], key: "eventRetentionDays", type: "number", description: "delete events older than this many days (default 30; 0 keeps all)" },
 ];
 
 export class ConfigError extends Error {
@@ -152,6 +166,10 @@ export function resolveDaemonConfig(flags: Map<string, string[]>, env: NodeJS.Pr
   }
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) throw new ConfigError(`--port must be an integer from 0 to 65535, got ${config.port}`);
   if (!Number.isInteger(config.maxConcurrency) || config.maxConcurrency < 1) throw new ConfigError(`--max-concurrency must be a positive integer, got ${config.maxConcurrency}`);
+  for (const key of ["maxQueuedPerSession", "maxQueuedPerPrincipal"] as const) {
+    if (!Number.isInteger(config[key]) || config[key] < 1) throw new ConfigError(`${key} must be a positive integer, got ${config[key]}`);
+  }
+  if (!(config.eventRetentionDays >= 0)) throw new ConfigError(`--event-retention-days must be 0 (keep all) or more, got ${config.eventRetentionDays}`);
   if (!["debug", "info", "warn", "error"].includes(config.logLevel)) throw new ConfigError(`--log-level must be debug, info, warn or error, got "${config.logLevel}"`);
   return config;
 }

@@ -4,6 +4,7 @@ import { RunQueue } from "../queue/run-queue.ts";
 import { Db } from "../services/db.ts";
 import { EventLog } from "../services/event-log.ts";
 import { IdempotencyService } from "../services/idempotency.ts";
+import { EventRetention } from "../services/retention.ts";
 import { RunControl } from "../services/run-control.ts";
 import { RunService } from "../services/runs.ts";
 import { SessionService } from "../services/sessions.ts";
@@ -19,6 +20,7 @@ export interface Services {
   queue: RunQueue;
   executor: RunExecutor;
   control: RunControl;
+  retention: EventRetention;
 }
 
 export function createServices(gateway: Gateway, log: Logger): Services {
@@ -27,7 +29,7 @@ export function createServices(gateway: Gateway, log: Logger): Services {
   events.init();
   const db = new Db(storage, events, gateway.hooks, log);
   const sessions = new SessionService(db);
-  const runs = new RunService(db, sessions, gateway.hooks, gateway.providers);
+  const runs = new RunService(db, sessions, gateway.hooks, gateway.providers, gateway.config);
   const executor = new RunExecutor(db, runs, sessions, gateway.providers, {
     url: () => gateway.url,
     issueRunToken: (run, session) => gateway.auth.issueRunToken(run, session),
@@ -35,5 +37,5 @@ export function createServices(gateway: Gateway, log: Logger): Services {
   }, log);
   const queue = new RunQueue(gateway.config.maxConcurrency, runs, executor.execute, log);
   runs.attachQueue(queue);
-  return { db, events, sessions, runs, idempotency: new IdempotencyService(storage), queue, executor, control: new RunControl(runs, queue, executor) };
+  return { db, events, sessions, runs, idempotency: new IdempotencyService(storage), queue, executor, control: new RunControl(runs, queue, executor), retention: new EventRetention(db, gateway.config.eventRetentionDays) };
 }

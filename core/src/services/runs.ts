@@ -52,6 +52,11 @@ export interface RunEnd {
 }
 
 /** Notified after a run is durably queued or finished, so the queue can act without polling. */
+export interface RunLimits {
+  maxQueuedPerSession: number;
+  maxQueuedPerPrincipal: number;
+}
+
 export interface QueueSignal {
   runQueued(run: Run): void;
 }
@@ -65,7 +70,26 @@ export class RunService {
     private readonly sessions: SessionService,
     private readonly hooks: GatewayHooks,
     private readonly providers: Registry<Provider>,
+    private readonly limits: RunLimits = { maxQueuedPerSession: Infinity, maxQueuedPerPrincipal: Infinity },
   ) {}
+
+  /** Refuse a run that would exceed the queued-run caps (429, with the numbers). */
+  private assertQueueRoom(session: Session): void {
+    const perSession = Number(this.db.read.get("SELECT COUNT(*) AS n FROM runs WHERE session_id = ? AND status = 'queued'", [session.id])?.n ?? 0);
+    if (perSession >= this.limits.maxQueuedPerSession) {
+      throw new AgentdError("rate_limited", `session ${session.id} already has ${perSession} queued runs (limit ${this.limits.maxQueuedPerSession}, --max-queued-per-session); wait for some to finish`, {
+        limit: "max_queued_per_session", queued: perSession, max: this.limits.maxQueuedPerSession,
+      });
+    }
+    const perOwner = Number(
+      this.db.read.get("SELECT COUNT(*) AS n FROM runs r JOIN sessions s ON s.id = r.session_id WHERE r.status = 'queued' AND s.owner = ?", [session.owner])?.n ?? 0,
+    );
+    if (perOwner >= this.limits.maxQueuedPerPrincipal) {
+      throw new AgentdError("rate_limited", `the session owner already has ${perOwner} queued runs (limit ${this.limits.maxQueuedPerPrincipal}, --max-queued-per-principal); wait for some to finish`, {
+        limit: "max_queued_per_principal", queued: perOwner, max: this.limits.maxQueuedPerPrincipal,
+      });
+    }
+  }
 
   attachQueue(queue: QueueSignal): void {
     this.queue = queue;
@@ -101,6 +125,7 @@ export class RunService {
         allowed: ["auto", ...this.providers.names()],
       });
     }
+    this.assertQueueRoom(session);
     return this.db.write((w) => {
       const result = this.insertQueued(w, session, { ...input, text: request.prompt, provider: request.provider, model: request.model }, request.meta);
       opts.inTx?.(w.tx, result);

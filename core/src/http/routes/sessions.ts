@@ -59,6 +59,7 @@ export function sessionRoutes(router: Router, gateway: Gateway): void {
     const q = validateQuery(EventsQuery, ctx.query);
     const session = svc().sessions.get(ctx.params.id, state(ctx).principal);
     const cursor = q.cursor ?? 0;
+    svc().retention.assertCursor(cursor);
     const events = svc().events.read({ sessionId: session.id, after: cursor, limit: q.limit ?? 100 });
     ctx.body = { events, next_cursor: events.length ? events[events.length - 1].seq : cursor };
   });

@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import { api, sleep, startDaemon, until, type DaemonHandle } from "../support/daemon.ts";
+
+const SLOW = ["--plugin", "./test/fixtures/plugins/slow-provider.ts"];
+
+describe("resource limits", () => {
+  const daemons: DaemonHandle[] = [];
+  after(async () => {
+    for (const d of daemons) await d.stop();
+  });
+
+  it("caps queued runs per session and per principal with a clear 429", async () => {
+    const d = await startDaemon({ args: [...SLOW, "--max-concurrency", "1", "--max-queued-per-session", "2", "--max-queued-per-principal", "3"] });
+    daemons.push(d);
+    const c = api(d.url);
+    const a = (await c.post("/sessions", { provider: "slow" })).body.session.id;
+    const send = (sid: string, i: number) => c.post(`/sessions/${sid}/messages`, { text: `sleep 60000 ${i}`, idempotency_key: `${sid}-${i}` });
+    const first = await send(a, 0);
+    await until(async () => (await c.get(`/runs/${first.body.run.id}`)).body.run.status === "running", 10_000, "first run to start");
+    assert.equal((await send(a, 1)).status, 201);
+    assert.equal((await send(a, 2)).status, 201);
+    const refused = await send(a, 3);
+    assert.equal(refused.status, 429);
+    assert.equal(refused.body.error.code, "rate_limited");
+    assert.equal(refused.body.error.details.limit, "max_queued_per_session");
+    assert.match(refused.body.error.message, /--max-queued-per-session/);
+
+    const b = (await c.post("/sessions", { provider: "slow" })).body.session.id;
+    assert.equal((await send(b, 1)).status, 201, "third queued run of the principal");
+    const byPrincipal = await send(b, 2);
+    assert.equal(byPrincipal.status, 429);
+    assert.equal(byPrincipal.body.error.details.limit, "max_queued_per_principal");
+
+    // Room comes back when queued runs leave the queue.
+    const queued = (await c.get(`/sessions/${a}/events?limit=1000`)).body.events.filter((e: { event_type: string }) => e.event_type === "run.queued");
+    await c.post(`/runs/${queued[1].run_id}/cancel`, {});
+    assert.equal((await send(b, 3)).status, 201);
+  });
+
+  it("event retention deletes old events and answers an expired cursor with 410", async () => {
+    const d = await startDaemon();
+    const c = api(d.url);
+    const { session } = await c.converse("Respond with exactly: old");
+    const oldEvents = (await c.get(`/sessions/${session.id}/events?limit=1000`)).body.events;
+    const oldCursor = oldEvents[1].seq;
+    await d.stop();
+    await sleep(1500);
+    // 0.00001 days is under a second: everything written before the restart has expired.
+    const d2 = await startDaemon({ dataDir: d.dataDir, args: ["--event-retention-days", "0.00001"] });
+    daemons.push(d2);
+    const c2 = api(d2.url);
+    await until(() => /event retention deleted old events/.test(d2.logs()), 10_000, "retention to run at start-up");
+    const expired = await c2.get(`/sessions/${session.id}/events?cursor=${oldCursor}`);
+    assert.equal(expired.status, 410);
+    assert.equal(expired.body.error.code, "cursor_expired");
+    assert.ok(expired.body.error.details.oldest_valid_cursor >= oldEvents[oldEvents.length - 1].seq);
+    const fromStart = await c2.get(`/sessions/${session.id}/events?cursor=0`);
+    assert.equal(fromStart.status, 200);
+    assert.deepEqual(fromStart.body.events, [], "the old events are gone");
+    // The session itself and its messages are kept: retention is about the event log.
+    assert.equal((await c2.get(`/sessions/${session.id}/messages`)).body.messages.length, 2);
+  });
+});
