@@ -6,6 +6,8 @@ export const DEFAULT_PLUGINS: readonly string[] = [
   "@agentd/plugin-storage-sqljs",
   "@agentd/plugin-auth-bearer",
   "@agentd/plugin-provider-embedded",
+  "@agentd/plugin-provider-codex",
   "@agentd/plugin-transport-sse",
   "@agentd/plugin-transport-ws",
+  "@agentd/plugin-orchestration-tools",
 ];

@@ -1,0 +1,123 @@
+/** How codex is found and called: config, binary resolution and the exact argv of a turn. */
+import { accessSync, constants, statSync } from "node:fs";
+import { delimiter, isAbsolute, join, resolve } from "node:path";
+import { Type, type PluginOption, type Static } from "@agentd/core";
+
+export const SANDBOX_MODES = ["read-only", "workspace-write", "danger-full-access"] as const;
+
+export const CodexConfigSchema = Type.Object(
+  {
+    bin: Type.String({ minLength: 1, default: "codex", description: "codex executable: a name looked up on PATH, or a path" }),
+    profile: Type.Optional(Type.String({ minLength: 1 })),
+    extraArgs: Type.Array(Type.String(), { default: [] }),
+    sandbox: Type.String({ enum: [...SANDBOX_MODES], default: "workspace-write" }),
+    model: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  { additionalProperties: false },
+);
+export type CodexConfig = Static<typeof CodexConfigSchema>;
+
+export const CODEX_OPTIONS: readonly PluginOption[] = [
+  { flag: "--codex-bin", env: ["AGENTD_CODEX_BIN"], key: "bin", type: "string", description: "codex executable, on PATH or a path (default: codex)" },
+  { flag: "--codex-profile", env: ["AGENTD_CODEX_PROFILE"], key: "profile", type: "string", description: "codex profile (-p): layers $CODEX_HOME/<name>.config.toml" },
+  {
+    flag: "--codex-extra-arg",
+    env: ["AGENTD_CODEX_EXTRA_ARGS"],
+    key: "extraArgs",
+    type: "string[]",
+    description: "one extra codex argument, repeatable, e.g. --codex-extra-arg -c --codex-extra-arg model_reasoning_effort=low",
+  },
+  { flag: "--codex-sandbox", env: ["AGENTD_CODEX_SANDBOX"], key: "sandbox", type: "string", description: "read-only | workspace-write | danger-full-access (default workspace-write)" },
+  { flag: "--codex-model", env: ["AGENTD_CODEX_MODEL"], key: "model", type: "string", description: "default codex model (-m) when the session sets none" },
+];
+
+/** `<repo root>/bin`, where `agentctl` lives: prepended to PATH so commands codex runs can call it. */
+export const AGENTCTL_BIN_DIR = resolve(import.meta.dirname, "..", "..", "..", "bin");
+
+const INSTALL_HINT = 'install it with "npm install -g @openai/codex" or pass --codex-bin /path/to/codex (env AGENTD_CODEX_BIN)';
+
+export type Resolved = { ok: true; path: string } | { ok: false; reason: string };
+
+function isExecutableFile(path: string): "ok" | "missing" | "not-executable" {
+  try {
+    if (!statSync(path).isFile()) return "missing";
+    accessSync(path, constants.X_OK);
+    return "ok";
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EACCES" ? "not-executable" : "missing";
+  }
+}
+
+/** Find the codex executable the way a shell would; the reason says what to do when it is missing. */
+export function resolveCodexBin(bin: string, pathEnv = process.env.PATH ?? "", cwd = process.cwd()): Resolved {
+  if (bin.includes("/")) {
+    const path = isAbsolute(bin) ? bin : resolve(cwd, bin);
+    const state = isExecutableFile(path);
+    if (state === "ok") return { ok: true, path };
+    if (state === "not-executable") return { ok: false, reason: `codex binary ${path} is not executable: chmod +x it, or ${INSTALL_HINT}` };
+    return { ok: false, reason: `codex binary not found at ${path} (--codex-bin): ${INSTALL_HINT}` };
+  }
+  for (const dir of pathEnv.split(delimiter)) {
+    if (!dir) continue;
+    const path = join(dir, bin);
+    if (isExecutableFile(path) === "ok") return { ok: true, path };
+  }
+  return { ok: false, reason: `codex binary "${bin}" not found on PATH: ${INSTALL_HINT}` };
+}
+
+export interface TurnInvocation {
+  sandbox: string;
+  profile?: string;
+  model?: string | null;
+  cwd: string;
+  extraArgs: readonly string[];
+  /** The thread to resume; null starts a new one. */
+  threadId: string | null;
+  prompt: string;
+}
+
+/**
+ * `codex exec` argv. Options go before `resume` (the subcommand rejects -s, -C, -p, --color), the
+ * sandbox is repeated on every resume (codex does not remember it), `allow_login_shell=false` keeps
+ * our PATH (and so `agentctl`) in codex's shell, and `--` protects a prompt starting with "-".
+ */
+export function buildArgs(t: TurnInvocation): string[] {
+  return [
+    "exec",
+    "--json",
+    "--skip-git-repo-check",
+    "--color",
+    "never",
+    "-s",
+    t.sandbox,
+    ...(t.profile ? ["-p", t.profile] : []),
+    ...(t.model ? ["-m", t.model] : []),
+    "-C",
+    t.cwd,
+    "-c",
+    "allow_login_shell=false",
+    ...t.extraArgs,
+    ...(t.threadId ? ["resume", t.threadId] : []),
+    "--",
+    t.prompt,
+  ];
+}
+
+/** argv for diagnose: the prompt shortened, everything else as run. */
+export function displayArgv(bin: string, args: readonly string[]): string[] {
+  const prompt = args[args.length - 1] ?? "";
+  const shown = prompt.length > 200 ? `${prompt.slice(0, 200)}... (${prompt.length} chars)` : prompt;
+  return [bin, ...args.slice(0, -1), shown];
+}
+
+/**
+ * The child's environment: the daemon's, minus agentd's own secrets (AGENTD_AUTH_TOKEN, admin
+ * token...), plus the run's variables, with `agentctl` first on PATH.
+ */
+export function childEnv(runEnv: Readonly<Record<string, string>>, base: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(base)) if (v !== undefined && !k.startsWith("AGENTD_") && !k.startsWith("AGENTCTL_")) env[k] = v;
+  Object.assign(env, runEnv);
+  env.PATH = [AGENTCTL_BIN_DIR, base.PATH].filter(Boolean).join(delimiter);
+  return env;
+}
