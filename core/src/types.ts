@@ -96,3 +96,25 @@ export interface QueueCounts {
   failed_count: number;
   canceled_count: number;
 }
+
+/** What a child run may ask its parent session for (`POST /runs/:id/reply-parent`). */
+export type EscalationKind = "approval_request" | "permission_request" | "question" | "info";
+export const ESCALATION_KINDS: readonly EscalationKind[] = ["approval_request", "permission_request", "question", "info"];
+export type EscalationDecisionKind = "approve" | "deny" | "answer";
+export const ESCALATION_DECISIONS: readonly EscalationDecisionKind[] = ["approve", "deny", "answer"];
+
+/** A child's request to its parent session, and the decision once there is one. */
+export interface Escalation {
+  id: string;
+  child_session_id: string;
+  child_run_id: string;
+  parent_session_id: string;
+  kind: EscalationKind;
+  text: string;
+  status: "pending" | "resolved";
+  decision: EscalationDecisionKind | null;
+  decision_text: string | null;
+  decided_by: string | null;
+  created_at: string;
+  resolved_at: string | null;
+}

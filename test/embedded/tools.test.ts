@@ -33,7 +33,9 @@ describe("embedded runtime: tools", () => {
     assert.equal(run.output, "2 + 3 = 5");
 
     const first = server.requests.at(-3)!.body;
-    assert.deepEqual(first.tools?.map((t) => t.function.name).sort(), ["add", "explode", "whoami"]);
+    // The test plugin's tools, plus the built-in orchestration-tools plugin's (docs/agent-to-agent.md).
+    const orchestration = ["reply_parent", "sessions_history", "sessions_list", "sessions_send", "sessions_spawn", "sessions_wait"];
+    assert.deepEqual(first.tools?.map((t) => t.function.name).sort(), ["add", "explode", "whoami", ...orchestration].sort());
     assert.deepEqual(first.tools?.find((t) => t.function.name === "add")?.function.parameters, {
       type: "object", properties: { a: { type: "number" }, b: { type: "number" } }, required: ["a", "b"], additionalProperties: false,
     });

@@ -4,7 +4,7 @@
  * when the caller gives none) that is reused on the client's own retries, so a retry after a
  * dropped connection never creates a second session, message or run.
  */
-import type { AgentEvent, Message, QueueCounts, Run, RunStatus, Session } from "../types.ts";
+import type { AgentEvent, Escalation, Message, QueueCounts, Run, RunStatus, Session } from "../types.ts";
 
 export const DEFAULT_URL = "http://127.0.0.1:8765";
 
@@ -106,6 +106,21 @@ export interface WaitResponse {
   run: Run;
   timed_out: boolean;
 }
+export interface SpawnResponse {
+  session: Session;
+  run: Run;
+}
+export interface ReplyParentResponse {
+  escalation: Escalation;
+  message: Message;
+  /** Set when a policy decided at once: the answer queued in the child session. */
+  answer?: { message: Message; run: Run };
+}
+export interface ResolveResponse {
+  escalation: Escalation;
+  message: Message | null;
+  run: Run | null;
+}
 export interface DiagnoseResponse {
   run: Run;
   diagnostics: Record<string, unknown> & { likely_issue: string | null };
@@ -192,15 +207,27 @@ export class AgentdClient {
     return this.request("GET", `/runs/${seg(runId)}/diagnose`);
   }
 
-  // --- agent to agent (routes from the agent-to-agent issue)
-  spawnSession(parentRunId: string, input: { task: string }, opts: RequestOptions = {}): Promise<Record<string, unknown>> {
+  // --- agent to agent (docs/agent-to-agent.md)
+  spawnSession(parentRunId: string, input: { task: string; provider?: string; cwd?: string; model?: string }, opts: RequestOptions = {}): Promise<SpawnResponse> {
     return this.mutate("POST", `/runs/${seg(parentRunId)}/spawn`, input, opts);
   }
-  sendToSession(sessionId: string, input: { text: string }, opts: RequestOptions = {}): Promise<Record<string, unknown>> {
+  sendToSession(sessionId: string, input: { text: string }, opts: RequestOptions = {}): Promise<MessageRunResponse> {
     return this.mutate("POST", `/sessions/${seg(sessionId)}/send`, input, opts);
   }
-  replyParent(runId: string, input: { text: string; request_kind: string }, opts: RequestOptions = {}): Promise<Record<string, unknown>> {
+  replyParent(runId: string, input: { text: string; request_kind: string }, opts: RequestOptions = {}): Promise<ReplyParentResponse> {
     return this.mutate("POST", `/runs/${seg(runId)}/reply-parent`, input, opts);
+  }
+  getEscalation(escalationId: string): Promise<{ escalation: Escalation }> {
+    return this.request("GET", `/escalations/${seg(escalationId)}`);
+  }
+  resolveEscalation(escalationId: string, input: { decision: string; text?: string }, opts: RequestOptions = {}): Promise<ResolveResponse> {
+    return this.mutate("POST", `/escalations/${seg(escalationId)}/resolve`, input, opts);
+  }
+  listEscalations(sessionId: string, q: { status?: "pending" | "resolved" } = {}): Promise<{ escalations: Escalation[] }> {
+    return this.request("GET", `/sessions/${seg(sessionId)}/escalations${query(q)}`);
+  }
+  listChildren(sessionId: string): Promise<{ children: { session: Session; latest_run: Run | null }[] }> {
+    return this.request("GET", `/sessions/${seg(sessionId)}/children`);
   }
 
   /** A mutation: the idempotency key goes in the body and the header, and stays the same on retries. */

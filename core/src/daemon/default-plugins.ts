@@ -9,4 +9,5 @@ export const DEFAULT_PLUGINS: readonly string[] = [
   "@agentd/plugin-provider-codex",
   "@agentd/plugin-transport-sse",
   "@agentd/plugin-transport-ws",
+  "@agentd/plugin-orchestration-tools",
 ];

@@ -1,6 +1,7 @@
 import type { Gateway } from "../kernel/gateway.ts";
 import { authMiddleware, errorMiddleware, jsonBody } from "./middleware.ts";
 import { daemonRoutes } from "./routes/daemon.ts";
+import { orchestrationRoutes } from "./routes/orchestration.ts";
 import { runRoutes } from "./routes/runs.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { streamTicketRoutes } from "./routes/stream-tickets.ts";
@@ -23,6 +24,7 @@ export function buildHttpApp(gateway: Gateway): void {
   daemonRoutes(router, gateway);
   sessionRoutes(router, gateway);
   runRoutes(router, gateway);
+  orchestrationRoutes(router, gateway);
   streamTicketRoutes(router, gateway);
   app.use(errorMiddleware(log));
   app.use(jsonBody(gateway.config.maxBodyBytes));

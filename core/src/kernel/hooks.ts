@@ -1,5 +1,5 @@
 import { AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWaterfallHook, SyncHook } from "tapable";
-import type { AgentEvent, Principal, Run, RunStatus, Session } from "../types.ts";
+import type { AgentEvent, EscalationDecisionKind, EscalationKind, Principal, Run, RunStatus, Session } from "../types.ts";
 
 /** A run about to be enqueued. `beforeEnqueue` taps may rewrite it or throw an AgentdError to veto. */
 export interface RunRequest {
@@ -24,7 +24,7 @@ export interface SpawnRequest {
   actor: Principal;
 }
 
-export type EscalationKind = "approval_request" | "permission_request" | "question" | "info";
+export type { EscalationKind };
 
 /** A child run asking its parent session for something. */
 export interface EscalationRequest {
@@ -38,7 +38,7 @@ export interface EscalationRequest {
 
 /** What an `onEscalate` tap may answer instead of letting the request through to the parent. */
 export interface EscalationDecision {
-  decision: "approve" | "deny" | "answer";
+  decision: EscalationDecisionKind;
   text: string;
   decidedBy: string;
 }

@@ -2,11 +2,15 @@ import type { Logger } from "../providers/types.ts";
 import { RunExecutor } from "../queue/run-executor.ts";
 import { RunQueue } from "../queue/run-queue.ts";
 import { Db } from "../services/db.ts";
+import { announceToParent } from "../services/announcements.ts";
+import { EscalationService } from "../services/escalations.ts";
 import { EventLog } from "../services/event-log.ts";
 import { IdempotencyService } from "../services/idempotency.ts";
 import { EventRetention } from "../services/retention.ts";
+import { OrchestrationService } from "../services/orchestration.ts";
 import { RunControl } from "../services/run-control.ts";
 import { RunService } from "../services/runs.ts";
+import { StreamLimiter } from "../streaming/stream-limits.ts";
 import { SessionService } from "../services/sessions.ts";
 import type { Gateway } from "./gateway.ts";
 
@@ -20,7 +24,11 @@ export interface Services {
   queue: RunQueue;
   executor: RunExecutor;
   control: RunControl;
+  /** Agent to agent: spawn, send, children (docs/agent-to-agent.md). */
+  orchestration: OrchestrationService;
+  escalations: EscalationService;
   retention: EventRetention;
+  streams: StreamLimiter;
 }
 
 export function createServices(gateway: Gateway, log: Logger): Services {
@@ -37,5 +45,8 @@ export function createServices(gateway: Gateway, log: Logger): Services {
   }, log);
   const queue = new RunQueue(gateway.config.maxConcurrency, runs, executor.execute, log);
   runs.attachQueue(queue);
-  return { db, events, sessions, runs, idempotency: new IdempotencyService(storage), queue, executor, control: new RunControl(runs, queue, executor), retention: new EventRetention(db, gateway.config.eventRetentionDays) };
+  runs.onFinishInTx(announceToParent);
+  const orchestration = new OrchestrationService(db, sessions, runs, gateway.hooks, gateway.providers);
+  const escalations = new EscalationService(db, sessions, runs, orchestration, gateway.hooks);
+  return { db, events, sessions, runs, idempotency: new IdempotencyService(storage), queue, executor, control: new RunControl(runs, queue, executor, storage), orchestration, escalations, retention: new EventRetention(db, gateway.config.eventRetentionDays), streams: new StreamLimiter(gateway.config.maxStreamsPerPrincipal) };
 }

@@ -11,7 +11,7 @@ export interface ActiveRun {
   run: Run;
   controller: AbortController;
   /** Set when someone stops the run: how it should end and who asked. */
-  stop: { status: "canceled" | "failed"; by: string; reason: string } | null;
+  stop: { status: "canceled" | "failed"; by: string; reason: string; data?: Record<string, unknown> } | null;
   pid: number | null;
   diagnostics: Record<string, unknown>;
   done: Promise<void>;
@@ -70,8 +70,8 @@ export class RunExecutor {
       await this.runs.finish(run, { status: "completed", output: result?.text ?? null, usage: result?.usage ?? null });
     } catch (err) {
       if (controller.signal.aborted && active.stop) {
-        const { status, by, reason } = active.stop;
-        await this.runs.finish(run, { status, canceledBy: status === "canceled" ? by : null, error: reason });
+        const { status, by, reason, data } = active.stop;
+        await this.runs.finish(run, { status, canceledBy: status === "canceled" ? by : null, error: reason, data });
       } else {
         const message = err instanceof Error ? err.message : String(err);
         this.log.warn("run failed", { run_id: run.id, provider: provider.name, error: message });

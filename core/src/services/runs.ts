@@ -64,6 +64,7 @@ export interface QueueSignal {
 export class RunService {
   private queue: QueueSignal | null = null;
   private readonly waiters = new Map<string, Set<(run: Run) => void>>();
+  private readonly finishSteps: Array<(w: Writer, run: Run) => void> = [];
 
   constructor(
     private readonly db: Db,
@@ -93,6 +94,11 @@ export class RunService {
 
   attachQueue(queue: QueueSignal): void {
     this.queue = queue;
+  }
+
+  /** Write more in the transaction that ends a run (e.g. the parent's announcement: exactly once with the end). */
+  onFinishInTx(step: (w: Writer, run: Run) => void): void {
+    this.finishSteps.push(step);
   }
 
   find(id: string): Run | undefined {
@@ -210,6 +216,7 @@ export class RunService {
       w.event(run.session_id, run.id, `run.${end.status}`, {
         run_id: run.id, status: end.status, error: updated.error, usage: updated.usage, canceled_by: updated.canceled_by, ...end.data,
       });
+      for (const step of this.finishSteps) step(w, updated);
       inTx?.(w.tx, updated);
       return updated;
     });

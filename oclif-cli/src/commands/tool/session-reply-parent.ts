@@ -4,12 +4,16 @@ import { summarize } from "../../render/tool-result.ts";
 
 export default class ToolSessionReplyParentCommand extends BaseCommand<typeof ToolSessionReplyParentCommand> {
   static override summary = "Report to the parent session from a child run (answer, question or escalation).";
-  static override description = "Inside a run, --run-id defaults to AGENTD_RUN_ID and the token to AGENTCTL_AUTH_TOKEN.";
-  static override examples = ['<%= config.bin %> tool session-reply-parent --text "done: 12 tests added" --request-kind result'];
+  static override description =
+    "Inside a run, --run-id defaults to AGENTD_RUN_ID and the token to AGENTCTL_AUTH_TOKEN. The parent session gets a message and an escalation.requested event; its decision comes back as your session's next message (and queues your next run).";
+  static override examples = [
+    '<%= config.bin %> tool session-reply-parent --request-kind approval_request --text "Need approval to run: rm -rf ./tmp-cache"',
+    '<%= config.bin %> --field escalation.id tool session-reply-parent --request-kind info --text "done: 12 tests added"',
+  ];
   static override flags = {
     "run-id": Flags.string({ summary: "The child run replying [env AGENTD_RUN_ID].", env: "AGENTD_RUN_ID", required: true }),
     text: Flags.string({ summary: "What to tell the parent.", required: true }),
-    "request-kind": Flags.string({ summary: "Kind of request for the parent (see docs/api-contract.md for the accepted kinds).", required: true }),
+    "request-kind": Flags.string({ summary: "approval_request, permission_request, question or info.", required: true }),
     "idempotency-key": Flags.string({ summary: "Idempotency key (generated when omitted)." }),
   };
 

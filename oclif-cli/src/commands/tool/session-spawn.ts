@@ -9,11 +9,14 @@ export default class ToolSessionSpawnCommand extends BaseCommand<typeof ToolSess
   static override flags = {
     "parent-run-id": Flags.string({ summary: "The spawning run [env AGENTD_RUN_ID].", env: "AGENTD_RUN_ID", required: true }),
     task: Flags.string({ summary: "What the child should do.", required: true }),
+    provider: Flags.string({ summary: 'Provider for the child ("auto", "embedded", "codex", ...); default: the parent session\'s.' }),
+    cwd: Flags.string({ summary: "Working directory for the child; default: the parent session's." }),
+    model: Flags.string({ summary: "Model for the child; default: the parent session's." }),
     "idempotency-key": Flags.string({ summary: "Idempotency key (generated when omitted)." }),
   };
 
   async run(): Promise<void> {
-    const res = await this.client.spawnSession(this.flags["parent-run-id"], { task: this.flags.task }, { idempotencyKey: this.flags["idempotency-key"] });
+    const res = await this.client.spawnSession(this.flags["parent-run-id"], { task: this.flags.task, provider: this.flags.provider, cwd: this.flags.cwd, model: this.flags.model }, { idempotencyKey: this.flags["idempotency-key"] });
     this.output(res, (r: Record<string, unknown>) => keyValues(summarize(r)));
   }
 }
