@@ -1,6 +1,8 @@
 // Renders docs/benchmarks.md: the machine, the command, and every figure with its median, spread,
 // baseline, ratio and target.
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { cpus, release, totalmem } from "node:os";
 import { summarizeFigure, type Results } from "./lib/figures.ts";
 import { ROOT } from "./lib/processes.ts";
@@ -57,6 +59,8 @@ export function renderReport(results: Results, ctx: { profile: Profile; command:
     }
     lines.push("", ...notes, "");
   }
+  // The hand-written analysis (profiles, causes, fixes) belongs with the full run's figures.
+  if (ctx.profile.name === "full") lines.push(readFileSync(join(ROOT, "bench", "analysis.md"), "utf8"));
   if (results.failures.length) {
     lines.push("## Failed scenarios", "");
     for (const f of results.failures) lines.push(`- ${f.scenario}: \`${f.error.split("\n")[0]}\``);

@@ -3,7 +3,7 @@ import type { Registry } from "../kernel/registry.ts";
 import type { Db } from "../services/db.ts";
 import type { RunService } from "../services/runs.ts";
 import type { SessionService } from "../services/sessions.ts";
-import type { Run, Session } from "../types.ts";
+import type { Message, Run, Session } from "../types.ts";
 import { routeRun } from "./routing.ts";
 
 /** A run being executed right now. */
@@ -86,11 +86,17 @@ export class RunExecutor {
 
   private context(run: Run, session: Session, provider: Provider, active: ActiveRun, token: string): RunContext {
     const log = this.log;
+    const runs = this.runs;
+    let history: readonly Message[] | undefined;
     return {
       run,
       session,
       prompt: run.prompt,
-      history: this.runs.transcriptBefore(run),
+      // Read on first use: a provider that needs no transcript (codex keeps its own thread) does
+      // not pay for loading a long session's every message on each run.
+      get history() {
+        return (history ??= runs.transcriptBefore(run));
+      },
       threadId: this.sessions.threadId(session.id, provider.name),
       setThreadId: (threadId) => this.sessions.setThreadId(session.id, run.id, provider.name, threadId),
       signal: active.controller.signal,
