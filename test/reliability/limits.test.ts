@@ -61,4 +61,37 @@ describe("resource limits", () => {
     // The session itself and its messages are kept: retention is about the event log.
     assert.equal((await c2.get(`/sessions/${session.id}/messages`)).body.messages.length, 2);
   });
+
+  it("caps open streams per principal across SSE and WS with a 429 before streaming, and frees slots on close", async () => {
+    const { WebSocket } = await import("ws");
+    const d = await startDaemon({ args: ["--max-streams-per-principal", "2", "--auth-token", "stream-token-1", "--auth-token", "stream-token-2"] });
+    daemons.push(d);
+    const headers = { authorization: "Bearer stream-token-1", accept: "text/event-stream" };
+    const first = new AbortController();
+    const sse1 = await fetch(`${d.url}/stream`, { headers, signal: first.signal });
+    assert.equal(sse1.status, 200);
+    const ws1 = new WebSocket(`${d.url.replace("http", "ws")}/stream`, { headers: { authorization: "Bearer stream-token-1" } });
+    await new Promise((resolve, reject) => ws1.once("open", resolve).once("error", reject));
+
+    const sse3 = await fetch(`${d.url}/stream`, { headers });
+    assert.equal(sse3.status, 429);
+    const body = await sse3.json();
+    assert.equal(body.error.code, "rate_limited");
+    assert.equal(body.error.details.limit, "max_streams_per_principal");
+    const ws3 = new WebSocket(`${d.url.replace("http", "ws")}/stream`, { headers: { authorization: "Bearer stream-token-1" } });
+    const status = await new Promise<number>((resolve) => ws3.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0)).once("open", () => resolve(101)));
+    assert.equal(status, 429, "refused before the upgrade");
+
+    const other = await fetch(`${d.url}/stream`, { headers: { ...headers, authorization: "Bearer stream-token-2" } });
+    assert.equal(other.status, 200, "the limit is per principal");
+    await other.body?.cancel();
+
+    ws1.close();
+    first.abort();
+    await until(async () => {
+      const r = await fetch(`${d.url}/stream`, { headers });
+      if (r.status === 200) await r.body?.cancel();
+      return r.status === 200;
+    }, 10_000, "slots to be freed");
+  });
 });

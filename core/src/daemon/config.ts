@@ -22,6 +22,8 @@ export interface DaemonConfig {
   maxQueuedPerPrincipal: number;
   /** Events older than this are deleted hourly; 0 keeps them forever. */
   eventRetentionDays: number;
+  /** Open SSE/WS streams one principal may hold (429 beyond). */
+  maxStreamsPerPrincipal: number;
   pluginConfig: Record<string, Record<string, unknown>>;
 }
 
@@ -37,6 +39,7 @@ export const DEFAULTS: Omit<DaemonConfig, "pluginConfig" | "plugins" | "configFi
   maxQueuedPerSession: 100,
   maxQueuedPerPrincipal: 1000,
   eventRetentionDays: 30,
+  maxStreamsPerPrincipal: 1000,
 };
 
 /** The config file (JSON): the same settings as the flags, plus per-plugin config. */
@@ -54,6 +57,7 @@ const ConfigFile = Type.Object(
     maxQueuedPerSession: Type.Optional(Type.Integer({ minimum: 1 })),
     maxQueuedPerPrincipal: Type.Optional(Type.Integer({ minimum: 1 })),
     eventRetentionDays: Type.Optional(Type.Number({ minimum: 0 })),
+    maxStreamsPerPrincipal: Type.Optional(Type.Integer({ minimum: 1 })),
     pluginConfig: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()))),
   },
   { additionalProperties: false },
@@ -73,6 +77,7 @@ export const CORE_OPTIONS: readonly (PluginOption & { key: keyof DaemonConfig })
   { flag: "--shutdown-grace-ms", env: ["AGENTD_SHUTDOWN_GRACE_MS"], key: "shutdownGraceMs", type: "number", description: "how long running runs may finish on shutdown (default 10000)" },
   { flag: "--max-queued-per-session", env: ["AGENTD_MAX_QUEUED_PER_SESSION"], key: "maxQueuedPerSession", type: "number", description: "queued runs one session may have (default 100; 429 beyond)" },
   { flag: "--max-queued-per-principal", env: ["AGENTD_MAX_QUEUED_PER_PRINCIPAL"], key: "maxQueuedPerPrincipal", type: "number", description: "queued runs one principal may have (default 1000; 429 beyond)" },
+  { flag: "--max-streams-per-principal", env: ["AGENTD_MAX_STREAMS_PER_PRINCIPAL"], key: "maxStreamsPerPrincipal", type: "number", description: "open SSE/WS streams one token may hold (default 1000; 429 beyond)" },
   { flag: "--event-retention-days", env: ["AGENTD_EVENT_RETENTION_DAYS"], key: "eventRetentionDays", type: "number", description: "delete events older than this many days (default 30; 0 keeps all)" },
 ];
 
@@ -166,7 +171,7 @@ export function resolveDaemonConfig(flags: Map<string, string[]>, env: NodeJS.Pr
   }
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) throw new ConfigError(`--port must be an integer from 0 to 65535, got ${config.port}`);
   if (!Number.isInteger(config.maxConcurrency) || config.maxConcurrency < 1) throw new ConfigError(`--max-concurrency must be a positive integer, got ${config.maxConcurrency}`);
-  for (const key of ["maxQueuedPerSession", "maxQueuedPerPrincipal"] as const) {
+  for (const key of ["maxQueuedPerSession", "maxQueuedPerPrincipal", "maxStreamsPerPrincipal"] as const) {
     if (!Number.isInteger(config[key]) || config[key] < 1) throw new ConfigError(`${key} must be a positive integer, got ${config[key]}`);
   }
   if (!(config.eventRetentionDays >= 0)) throw new ConfigError(`--event-retention-days must be 0 (keep all) or more, got ${config.eventRetentionDays}`);

@@ -25,6 +25,8 @@ export interface FeedOptions {
   sink: FeedSink;
   /** Events read from storage per replay page. */
   pageSize?: number;
+  /** Called once when the feed closes (frees the stream slot). */
+  onClose?: () => void;
 }
 
 /** Live events held while replaying; past this the feed rereads storage instead of holding more. */
@@ -91,6 +93,7 @@ export class EventFeed {
     this.mode = "closed";
     this.pending = [];
     this.unsubscribe();
+    this.opts.onClose?.();
   }
 
   /** A stalled connection in live mode (checked on heartbeats too): close it before it grows. */

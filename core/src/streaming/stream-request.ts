@@ -21,6 +21,8 @@ export interface StreamRequest {
   /** null = from now. */
   cursor: number | null;
   visible?: (sessionId: string) => boolean;
+  /** Frees the principal's stream slot; call when the connection ends (EventFeed does on close). */
+  release: () => void;
 }
 
 /** Visibility cache per connection; sessions never change owner, so a cached answer stays true. */
@@ -40,11 +42,12 @@ export function resolveStreamRequest(services: Services, principal: Principal, q
   if (cursor !== null && cursor > last) {
     throw validation(`cursor ${cursor} is ahead of this daemon's event log (last seq ${last}): resume from a seq you received from this daemon, or omit cursor to start from now`, { last_seq: last });
   }
+  if (cursor !== null) services.retention.assertCursor(cursor);
   if (query.sessionId !== undefined) {
     const session = services.sessions.get(query.sessionId, principal);
-    return { principal, sessionId: session.id, cursor };
+    return { principal, sessionId: session.id, cursor, release: services.streams.acquire(principal.id) };
   }
-  if (principal.admin) return { principal, cursor };
+  if (principal.admin) return { principal, cursor, release: services.streams.acquire(principal.id) };
   const cache = new Map<string, boolean>();
   const visible = (sessionId: string): boolean => {
     let ok = cache.get(sessionId);
@@ -56,5 +59,5 @@ export function resolveStreamRequest(services: Services, principal: Principal, q
     }
     return ok;
   };
-  return { principal, cursor, visible };
+  return { principal, cursor, visible, release: services.streams.acquire(principal.id) };
 }

@@ -48,6 +48,7 @@ export class SseConnection {
       sessionId: request.sessionId,
       visible: request.visible,
       cursor: request.cursor,
+      onClose: request.release,
       maxBufferedBytes: settings.maxBufferBytes,
       sink: {
         send: (event) => this.write(eventFrame(event)),

@@ -46,6 +46,8 @@ export default definePlugin({
         if (!isAgentdError(err)) gateway.log.error("websocket upgrade failed", { err: String(err) });
         return;
       }
+      // If the handshake never completes, the socket's close still frees the stream slot.
+      socket.once("close", request.release);
       wss.handleUpgrade(req, socket, head, (ws) => {
         connections.add(new WsConnection(ws, gateway.services.events, request, config, (c) => connections.delete(c)));
       });

@@ -44,6 +44,7 @@ export class WsConnection {
       sessionId: request.sessionId,
       visible: request.visible,
       cursor: request.cursor,
+      onClose: request.release,
       maxBufferedBytes: settings.maxBufferBytes,
       sink: {
         send: (event) => this.send(JSON.stringify(event)),
