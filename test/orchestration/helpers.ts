@@ -81,6 +81,9 @@ export interface StepResult {
   stderr: string;
 }
 
+/** A spawn body whose child runs until canceled. */
+export const HOLD = { provider: "script", task: JSON.stringify({ steps: [{ hold: true }] }) };
+
 /** The step results a completed script run reported. */
 export function stepsOf(run: Record<string, any>): StepResult[] {
   if (run.status !== "completed") throw new Error(`script run ${run.id} ended ${run.status}: ${run.error}`);

@@ -32,7 +32,7 @@ export function orchestrationTools(gateway: Gateway): ToolDefinition[] {
     },
     {
       name: "sessions_wait",
-      description: "Wait for one or several runs to finish; returns their status and output. Returns early when one of their sessions asks you something (pending_escalations): answer with sessions_send.",
+      description: "Wait for one or several runs to finish (default: the latest runs of every child you spawned); returns their status and output. Returns early when one of their sessions asks you something (pending_escalations): answer with sessions_send.",
       parameters: obj({
         run_id: str("One run to wait for"),
         run_ids: { type: "array", items: { type: "string", minLength: 1 }, minItems: 1, maxItems: 50, description: "Several runs to wait for" },
@@ -40,7 +40,9 @@ export function orchestrationTools(gateway: Gateway): ToolDefinition[] {
       }),
       async execute(args, ctx) {
         const ids = [...(typeof args.run_id === "string" ? [args.run_id] : []), ...((args.run_ids as string[] | undefined) ?? [])];
-        if (ids.length === 0) throw new Error("give run_id or run_ids: the runs to wait for (sessions_spawn and sessions_send return them)");
+        // No ids: the latest runs of every child this run spawned.
+        if (ids.length === 0) ids.push(...svc().orchestration.children(ctx.session.id, ctx.principal).filter((c) => c.session.parent_run_id === ctx.run.id && c.latest_run).map((c) => c.latest_run!.id));
+        if (ids.length === 0) throw new Error("nothing to wait for: this run spawned no children; give run_id or run_ids (sessions_spawn and sessions_send return them)");
         return waitForRuns(svc(), ctx.principal, [...new Set(ids)], Math.round(Number(args.timeout_s ?? 300) * 1000), ctx.signal);
       },
     },
