@@ -4,7 +4,7 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { ROOT } from "./lib/processes.ts";
+import { killChildren, ROOT } from "./lib/processes.ts";
 import { Results } from "./lib/figures.ts";
 import { renderReport } from "./report.ts";
 import { PROFILES, type Profile } from "./profiles.ts";
@@ -30,6 +30,13 @@ if (unknown?.length) {
   process.exit(2);
 }
 const out = values.out ?? (profile.name === "full" && !only ? "docs/benchmarks.md" : null);
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    killChildren();
+    process.exit(130);
+  });
+}
 
 const results = new Results();
 const started = Date.now();

@@ -88,6 +88,7 @@ function openSse(m: StartMessage): Stream {
         const frame = buf.slice(0, end);
         buf = buf.slice(end + 2);
         if (frame.includes("event: ready")) s.opened = true;
+        else if (/^event: (overflow|shutdown|dropped|error)/.test(frame)) errors.push(`SSE closed by the server: ${frame.replace(/\n/g, " ")}`);
         else if (!frame.startsWith("event:") || frame.startsWith("event: message")) {
           const at = frame.indexOf("data: ");
           if (at !== -1) onEvent(s, JSON.parse(frame.slice(at + 6)));
@@ -110,6 +111,7 @@ function openWs(m: StartMessage): Stream {
     else onEvent(s, msg);
   });
   ws.on("error", (e) => errors.push(`WS: ${e.message}`));
+  ws.on("close", (code, reason) => code !== 1005 && code !== 1006 && errors.push(`WS closed by the server: ${code} ${reason.toString()}`));
   return s;
 }
 

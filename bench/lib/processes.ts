@@ -15,9 +15,21 @@ export const BENCH_PLUGIN = "./bench/fixtures/bench-plugin.ts";
  */
 export const UNLIMITED = ["--max-queued-per-session", "10000000", "--max-queued-per-principal", "10000000", "--max-streams-per-principal", "100000"];
 
+/** Every child the suite started, so an interrupted run (Ctrl-C) leaves no daemon behind. */
+const children = new Set<ChildProcess>();
+const track = (proc: ChildProcess): void => {
+  children.add(proc);
+  proc.once("exit", () => children.delete(proc));
+};
+export function killChildren(): void {
+  for (const proc of children) proc.kill("SIGKILL");
+}
+
 /** The daemon with the bench plugin (no-op provider, stamped producer), no auth, on loopback. */
-export function benchDaemon(opts: StartOptions = {}): Promise<DaemonHandle> {
-  return startDaemon({ ...opts, args: ["--plugin", BENCH_PLUGIN, ...UNLIMITED, ...(opts.args ?? [])] });
+export async function benchDaemon(opts: StartOptions = {}): Promise<DaemonHandle> {
+  const d = await startDaemon({ ...opts, args: ["--plugin", BENCH_PLUGIN, ...UNLIMITED, ...(opts.args ?? [])] });
+  track(d.proc);
+  return d;
 }
 
 /** Stop a daemon the suite started and remove its temp data dir. */
@@ -35,6 +47,7 @@ export interface ServerHandle {
 /** Start a baseline server script (bench/baselines/*.ts) and wait for its `listening url=` line. */
 export async function startBaseline(script: string): Promise<ServerHandle> {
   const proc = spawn(process.execPath, ["--import", "tsx", join(ROOT, "bench", "baselines", script)], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+  track(proc);
   let stderr = "";
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`baseline ${script} did not start within 20s:\n${stderr}`)), 20_000);
@@ -78,6 +91,7 @@ export interface Subscribers {
 
 export function startSubscribers(start: StartMessage): Subscribers {
   const child = fork(join(ROOT, "bench", "clients", "stream-subscribers.ts"), [], { cwd: ROOT, execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  track(child);
   const next = <T>(type: string): Promise<T> =>
     new Promise((resolve, reject) => {
       const onMessage = (m: { type: string }): void => {
