@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { api, cleanup, startDaemon, type DaemonHandle } from "../support/daemon.ts";
+import { api, cleanup, startDaemon, until, type DaemonHandle } from "../support/daemon.ts";
+import { processesMatching } from "./codex-harness.ts";
 
 const FAKE_CODEX = join(import.meta.dirname, "fixtures", "fake-codex.sh");
 type Client = ReturnType<typeof api>;
@@ -50,10 +51,16 @@ describe("codex provider: thread mismatch and crashes (stand-in codex)", () => {
     assert.match(third.error, new RegExp(`did not resume thread ${t2}`), "the new thread was stored and is the one resumed next");
   });
 
-  it("a crash (killed by a signal) fails the run with the signal and codex's stderr", async () => {
+  it("a crash (killed by a signal) fails the run with the signal and codex's stderr, leaving no command behind", async () => {
+    const seconds = `5${Math.floor(1000 + Math.random() * 8000)}`;
     const sessionId = (await client.post("/sessions", { provider: "codex" })).body.session.id as string;
-    const run = await send(sessionId, "crash");
+    const run = await send(sessionId, `crash ${seconds}`);
     assert.equal(run.status, "failed");
     assert.match(run.error, /^codex was killed by SIGSEGV; codex stderr: .*fatal: the fake codex crashed on purpose/);
+    try {
+      await until(() => !processesMatching(`sleep ${seconds}`).some((p) => p.cmdline === `sleep ${seconds}`), 10_000, "the crashed codex's command to be killed");
+    } finally {
+      for (const p of processesMatching(`sleep ${seconds}`)) process.kill(p.pid, "SIGKILL");
+    }
   });
 });

@@ -45,6 +45,7 @@ async function runTurn(
   const cwd = ctx.session.cwd ?? process.cwd();
   if (!isDirectory(cwd)) throw new Error(`the session's cwd ${cwd} is not an existing directory: create it, or start a new session with an existing cwd`);
 
+  if (ctx.signal.aborted) throw ctx.signal.reason;
   const threadId = ctx.threadId || null;
   const args = buildArgs({ sandbox: config.sandbox, profile: config.profile, model: ctx.run.model ?? ctx.session.model ?? config.model, cwd, extraArgs: config.extraArgs, threadId, prompt: ctx.prompt });
   ctx.setDiagnostics(invocation(displayArgv(found.path, args), found.path));
@@ -77,17 +78,27 @@ async function runTurn(
     emits.push(ctx.emit(e.eventType, e.data).catch((err: unknown) => ctx.log.warn("codex event not recorded", { run_id: ctx.run.id, event_type: e.eventType, error: String(err) })));
   };
 
+  // Keep the recorded tree current: once codex is gone, its commands are no longer its children.
+  const watch = setInterval(() => procs?.snapshot(), 1000).unref();
   let storedThread = threadId;
   try {
-    if (child.stdout) {
-      for await (const line of createInterface({ input: child.stdout, crlfDelay: Infinity })) {
-        for (const event of reader.push(line)) emit(event);
-        // Persist a new thread as soon as codex names it: even a canceled turn can be resumed.
-        if (reader.threadId && reader.threadId !== storedThread) {
-          storedThread = reader.threadId;
-          await ctx.setThreadId(storedThread);
+    try {
+      if (child.stdout) {
+        for await (const line of createInterface({ input: child.stdout, crlfDelay: Infinity })) {
+          for (const event of reader.push(line)) {
+            if (event.eventType === "tool.command" && event.data.phase === "started") procs?.snapshot();
+            emit(event);
+          }
+          // Persist a new thread as soon as codex names it: even a canceled turn can be resumed.
+          if (reader.threadId && reader.threadId !== storedThread) {
+            storedThread = reader.threadId;
+            await ctx.setThreadId(storedThread);
+          }
         }
       }
+    } catch (err) {
+      if (procs) await (stop.done ??= stopProcessTree(procs, child)); // never leave codex running unread
+      throw err;
     }
     const result = await child;
     await Promise.all(emits);
@@ -99,6 +110,7 @@ async function runTurn(
     if (result.exitCode !== 0 && procs) await sweep(procs); // a crash may leave commands behind
     return await outcome(ctx, reader, threadId, { exitCode: result.exitCode, signal: result.signal, spawnError: pid ? null : result.message ?? "spawn failed", stderr: stderr.summary() }, emit, emits);
   } finally {
+    clearInterval(watch);
     ctx.signal.removeEventListener("abort", onAbort);
   }
 }
