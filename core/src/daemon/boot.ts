@@ -9,6 +9,7 @@ import type { Logger } from "../providers/types.ts";
 import { MIGRATIONS } from "../storage/migrations.ts";
 import { CORE_OPTIONS, resolveDaemonConfig, tokenizeArgv } from "./config.ts";
 import { DEFAULT_PLUGINS } from "./default-plugins.ts";
+import { findRunProcesses, killProcessTree } from "./orphans.ts";
 import { createLogger } from "./logger.ts";
 
 export interface RunningDaemon {
@@ -107,6 +108,13 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
 /** A run left `running` by a dead daemon is failed (and its process killed); queued runs just run again. */
 async function recoverInterruptedRuns(gateway: Gateway, log: Logger): Promise<void> {
   const { runs } = gateway.services;
+  // Children whose pid never became durable (or whose run's "running" mark was lost) are found by
+  // the run id in their environment.
+  const unfinished = new Set([...runs.listByStatus("running"), ...runs.listByStatus("queued")].map((r) => r.id));
+  for (const orphan of findRunProcesses(unfinished)) {
+    killProcessTree(orphan.pid);
+    log.warn("killed a process left by an interrupted run", { run_id: orphan.runId, pid: orphan.pid });
+  }
   for (const run of runs.listByStatus("running")) {
     let killed = "";
     if (run.pid && pidAlive(run.pid)) {
