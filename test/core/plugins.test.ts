@@ -62,4 +62,22 @@ describe("plugin loading and daemon configuration", () => {
     const { stderr } = await startFailure(["--config", file]);
     assert.match(stderr, /unknown field "maxConcurency"/);
   });
+
+  it("--help lists the daemon's flags and every loaded plugin's flags", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const { AGENTD_BIN, ROOT } = await import("../support/daemon.ts");
+    const out = execFileSync(process.execPath, [AGENTD_BIN, "--help", "--plugin", "./test/fixtures/plugins/slow-provider.ts"], { cwd: ROOT, encoding: "utf8" });
+    for (const flag of ["--max-concurrency", "--auth-token", "--checkpoint-bytes", "--slow-label"]) assert.match(out, new RegExp(`^  ${flag} `, "m"));
+    assert.match(out, /Plugin test-slow-provider/);
+  });
+
+  it("a repeated list flag keeps commas inside values; the env list is comma-separated", async () => {
+    const d = await startDaemon({ args: ["--auth-token", "tok,with,commas", "--plugin", "./test/fixtures/plugins/slow-provider.ts"] });
+    try {
+      assert.equal((await api(d.url, "tok,with,commas").get("/daemon/status")).status, 200);
+      assert.equal((await api(d.url, "tok").get("/daemon/status")).status, 401);
+    } finally {
+      await d.stop();
+    }
+  });
 });

@@ -1,13 +1,14 @@
 import type { AddressInfo } from "node:net";
 import { AgentdError } from "../errors.ts";
 import { buildHttpApp } from "../http/app.ts";
+import { answerClientErrors } from "../http/client-errors.ts";
 import { pidAlive } from "../http/routes/diagnose.ts";
 import { Gateway } from "../kernel/gateway.ts";
-import { checkUnknownFlags, loadPlugins } from "../kernel/plugin-loader.ts";
+import { checkUnknownFlags, loadPlugins, type PluginSource } from "../kernel/plugin-loader.ts";
 import { createServices } from "../kernel/services.ts";
 import type { Logger } from "../providers/types.ts";
 import { MIGRATIONS } from "../storage/migrations.ts";
-import { CORE_OPTIONS, resolveDaemonConfig, tokenizeArgv } from "./config.ts";
+import { CORE_OPTIONS, resolveDaemonConfig, tokenizeArgv, type DaemonConfig } from "./config.ts";
 import { DEFAULT_PLUGINS } from "./default-plugins.ts";
 import { findRunProcesses, killProcessTree } from "./orphans.ts";
 import { createLogger } from "./logger.ts";
@@ -32,10 +33,7 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
   const log = opts.log ?? createLogger(config.logLevel);
   const gateway = new Gateway(config, log);
 
-  const sources = [
-    ...(config.noDefaultPlugins ? [] : DEFAULT_PLUGINS.map((spec) => ({ spec, builtin: true }))),
-    ...config.plugins.map((spec) => ({ spec, builtin: false })),
-  ];
+  const sources = pluginSources(config);
   const plugins = await loadPlugins(gateway, sources, argv, env);
   checkUnknownFlags(argv, new Set([...CORE_OPTIONS.map((o) => o.flag), ...plugins.flatMap((p) => (p.options ?? []).map((o) => o.flag))]));
 
@@ -57,6 +55,7 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 0; // long-polls and streams
+  answerClientErrors(server);
   gateway.attachServer(server);
   await gateway.hooks.gatewayStart.promise();
   services.queue.start();
@@ -103,6 +102,14 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
       log.info("agentd stopped");
     })());
   return { gateway, url: `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`, stop };
+}
+
+/** The built-ins (unless --no-default-plugins) followed by --plugin / config file modules. */
+export function pluginSources(config: Pick<DaemonConfig, "noDefaultPlugins" | "plugins">): PluginSource[] {
+  return [
+    ...(config.noDefaultPlugins ? [] : DEFAULT_PLUGINS.map((spec) => ({ spec, builtin: true }))),
+    ...config.plugins.map((spec) => ({ spec, builtin: false })),
+  ];
 }
 
 /** A run left `running` by a dead daemon is failed (and its process killed); queued runs just run again. */

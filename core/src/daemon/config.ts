@@ -105,11 +105,14 @@ export function tokenizeArgv(argv: readonly string[]): Map<string, string[]> {
   return out;
 }
 
-/** Convert raw strings for one option; throws naming the flag or env variable. */
-export function coerceOption(option: PluginOption, raw: readonly string[], source: string): unknown {
+/**
+ * Convert raw strings for one option; throws naming the flag or env variable. A repeated flag
+ * gives one list item per use (values may contain commas); an env variable holds a comma list.
+ */
+export function coerceOption(option: PluginOption, raw: readonly string[], source: string, fromEnv = false): unknown {
   switch (option.type) {
     case "string[]":
-      return raw.flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
+      return fromEnv ? raw.flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean) : [...raw];
     case "number": {
       const n = Number(raw[raw.length - 1]);
       if (!Number.isFinite(n)) throw new ConfigError(`${source} expects a number, got "${raw[raw.length - 1]}"`);
@@ -132,8 +135,8 @@ export function optionValue(option: PluginOption, flags: Map<string, string[]>, 
   const set = (option.env ?? []).filter((name) => env[name] !== undefined && env[name] !== "");
   if (set.length === 0) return undefined;
   // A list option gathers every variable it names (AGENTD_AUTH_TOKEN plus AGENTD_AUTH_TOKENS).
-  if (option.type === "string[]") return coerceOption(option, set.map((name) => env[name]!), set.join(", "));
-  return coerceOption(option, [env[set[0]]!], set[0]);
+  if (option.type === "string[]") return coerceOption(option, set.map((name) => env[name]!), set.join(", "), true);
+  return coerceOption(option, [env[set[0]]!], set[0], true);
 }
 
 export function readConfigFile(path: string): Static<typeof ConfigFile> {

@@ -1,24 +1,30 @@
-import { CORE_OPTIONS, ConfigError } from "./config.ts";
-import { startDaemon } from "./boot.ts";
-import { PluginError } from "../kernel/plugin.ts";
+import { CORE_OPTIONS, ConfigError, resolveDaemonConfig, tokenizeArgv } from "./config.ts";
+import { pluginSources, startDaemon } from "./boot.ts";
+import { importPlugins } from "../kernel/plugin-loader.ts";
+import { PluginError, type PluginOption } from "../kernel/plugin.ts";
 import { VERSION, BUILD } from "../version.ts";
 
-const HELP = `agentd ${VERSION}: the agent orchestration daemon
+const line = (o: PluginOption): string => `  ${o.flag.padEnd(30)} ${o.description}${o.env?.length ? ` [env ${o.env.join(", ")}]` : ""}`;
 
-Usage: agentd [flags]
-
-${CORE_OPTIONS.map((o) => `  ${o.flag.padEnd(22)} ${o.description}${o.env ? ` [env ${o.env.join(", ")}]` : ""}`).join("\n")}
-  --help                 show this help
-  --version              print the version
-
-Plugins add their own flags (for example --auth-token, --model, --codex-bin); see docs/.
-Precedence: flags > environment > config file > defaults.
-`;
+/** Help lists the daemon's flags and those of every plugin that would load (built-ins and --plugin). */
+async function help(argv: string[]): Promise<string> {
+  const sections = [`agentd ${VERSION}: the agent orchestration daemon\n\nUsage: agentd [flags]\n\nDaemon:\n${CORE_OPTIONS.map(line).join("\n")}\n  --help                         show this help\n  --version                      print the version`];
+  try {
+    const config = resolveDaemonConfig(tokenizeArgv(argv.filter((a) => a !== "--help" && a !== "-h")), process.env);
+    for (const { plugin } of await importPlugins(pluginSources(config))) {
+      if (plugin.options?.length) sections.push(`Plugin ${plugin.name}${plugin.description ? ` (${plugin.description})` : ""}:\n${plugin.options.map(line).join("\n")}`);
+    }
+  } catch (err) {
+    sections.push(`(plugin flags unavailable: ${(err as Error).message})`);
+  }
+  sections.push("Precedence: flags > environment > config file > defaults. A repeatable flag is given once per value;\nan env variable for a list holds comma-separated values.");
+  return sections.join("\n\n") + "\n";
+}
 
 /** The `agentd` command: start, then stop cleanly on SIGINT/SIGTERM. Exit 1 with a clear message on boot errors. */
 export async function main(argv: string[]): Promise<void> {
   if (argv.includes("--help") || argv.includes("-h")) {
-    process.stdout.write(HELP);
+    process.stdout.write(await help(argv));
     return;
   }
   if (argv.includes("--version")) {

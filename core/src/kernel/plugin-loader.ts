@@ -74,8 +74,8 @@ export function checkUnknownFlags(argv: readonly string[], known: ReadonlySet<st
   }
 }
 
-/** Import, check, order, configure and apply plugins. Any failure names the plugin and why. */
-export async function loadPlugins(gateway: Gateway, sources: readonly PluginSource[], argv: readonly string[], env: NodeJS.ProcessEnv, cwd = process.cwd()): Promise<AgentdPlugin[]> {
+/** Import plugin modules and check their metadata (no config, no apply): for boot and `--help`. */
+export async function importPlugins(sources: readonly PluginSource[], cwd = process.cwd()): Promise<{ plugin: AgentdPlugin; source: PluginSource }[]> {
   const found: { plugin: AgentdPlugin; source: PluginSource }[] = [];
   for (const source of sources) {
     let mod: unknown;
@@ -93,6 +93,12 @@ export async function loadPlugins(gateway: Gateway, sources: readonly PluginSour
       found.push({ plugin, source });
     }
   }
+  return found;
+}
+
+/** Import, check, order, configure and apply plugins. Any failure names the plugin and why. */
+export async function loadPlugins(gateway: Gateway, sources: readonly PluginSource[], argv: readonly string[], env: NodeJS.ProcessEnv, cwd = process.cwd()): Promise<AgentdPlugin[]> {
+  const found = await importPlugins(sources, cwd);
   const flags = tokenizeArgv(argv);
   const ordered = orderByDependencies(found.map((f) => f.plugin));
   for (const plugin of ordered) {
