@@ -24,6 +24,14 @@ describe("codex argv", () => {
     }
   });
 
+  it("workspace-write gets sandbox network (so agentctl reaches the daemon) unless turned off; other sandboxes never", () => {
+    const net = ["-c", "sandbox_workspace_write.network_access=true"];
+    const has = (args: string[]) => args.some((a, i) => a === net[0] && args[i + 1] === net[1]);
+    assert.ok(has(buildArgs({ ...base, sandboxNetwork: true })));
+    assert.ok(!has(buildArgs({ ...base, sandboxNetwork: false })));
+    assert.ok(!has(buildArgs({ ...base, sandbox: "read-only", sandboxNetwork: true })));
+  });
+
   it("diagnose shows the argv with a long prompt shortened", () => {
     const argv = displayArgv("/bin/codex", buildArgs({ ...base, prompt: "p".repeat(500) }));
     assert.equal(argv[0], "/bin/codex");

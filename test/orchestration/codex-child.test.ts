@@ -9,9 +9,6 @@ import { SCRIPT_PLUGIN, SLOW_PLUGIN, TOKEN, events, finished, liveParent, spawn,
 
 const availability = codexAvailability();
 const ASK = "Need approval to run: rm -rf ./tmp-cache";
-// codex's default workspace-write sandbox has no network, so agentctl could not reach the daemon
-// (EPERM on connect): agent-to-agent from codex needs network access in the sandbox.
-const NETWORK = ["--codex-extra-arg", "-c", "--codex-extra-arg", "sandbox_workspace_write.network_access=true"];
 
 describe("agent to agent: a real codex child escalates to its parent", { skip: availability.skip, timeout: 600_000 }, () => {
   if (!availability.installed) {
@@ -27,7 +24,7 @@ describe("agent to agent: a real codex child escalates to its parent", { skip: a
   before(async () => {
     model = await startScriptedResponsesServer();
     codexHome = model.writeCodexHome();
-    d = await startDaemon({ args: [...CODEX_TEST_ARGS, ...NETWORK, "--plugin", SLOW_PLUGIN, "--plugin", SCRIPT_PLUGIN, "--auth-token", TOKEN], env: model.codexEnv(codexHome) });
+    d = await startDaemon({ args: [...CODEX_TEST_ARGS, "--plugin", SLOW_PLUGIN, "--plugin", SCRIPT_PLUGIN, "--auth-token", TOKEN], env: model.codexEnv(codexHome) });
     client = api(d.url, TOKEN);
   });
   after(async () => {

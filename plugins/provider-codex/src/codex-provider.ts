@@ -47,7 +47,7 @@ async function runTurn(
 
   if (ctx.signal.aborted) throw ctx.signal.reason;
   const threadId = ctx.threadId || null;
-  const args = buildArgs({ sandbox: config.sandbox, profile: config.profile, model: ctx.run.model ?? ctx.session.model ?? config.model, cwd, extraArgs: config.extraArgs, threadId, prompt: ctx.prompt });
+  const args = buildArgs({ sandbox: config.sandbox, profile: config.profile, model: ctx.run.model ?? ctx.session.model ?? config.model, cwd, extraArgs: config.extraArgs, sandboxNetwork: config.sandboxNetwork, threadId, prompt: ctx.prompt });
   ctx.setDiagnostics(invocation(displayArgv(found.path, args), found.path));
   const reader = new CodexTurnReader({ requestedThreadId: threadId, previousTotal: threadId ? previousTotal(ctx.session.id, threadId) : null });
 

@@ -12,6 +12,7 @@ export const CodexConfigSchema = Type.Object(
     extraArgs: Type.Array(Type.String(), { default: [] }),
     sandbox: Type.String({ enum: [...SANDBOX_MODES], default: "workspace-write" }),
     model: Type.Optional(Type.String({ minLength: 1 })),
+    sandboxNetwork: Type.Boolean({ default: true }),
   },
   { additionalProperties: false },
 );
@@ -29,6 +30,13 @@ export const CODEX_OPTIONS: readonly PluginOption[] = [
   },
   { flag: "--codex-sandbox", env: ["AGENTD_CODEX_SANDBOX"], key: "sandbox", type: "string", description: "read-only | workspace-write | danger-full-access (default workspace-write)" },
   { flag: "--codex-model", env: ["AGENTD_CODEX_MODEL"], key: "model", type: "string", description: "default codex model (-m) when the session sets none" },
+  {
+    flag: "--codex-sandbox-network",
+    env: ["AGENTD_CODEX_SANDBOX_NETWORK"],
+    key: "sandboxNetwork",
+    type: "boolean",
+    description: "let commands in codex's workspace-write sandbox use the network, so agentctl inside a run reaches the daemon (default true)",
+  },
 ];
 
 /** `<repo root>/bin`, where `agentctl` lives: prepended to PATH so commands codex runs can call it. */
@@ -71,6 +79,8 @@ export interface TurnInvocation {
   model?: string | null;
   cwd: string;
   extraArgs: readonly string[];
+  /** workspace-write only: allow network so `agentctl` in the run can reach the daemon. */
+  sandboxNetwork?: boolean;
   /** The thread to resume; null starts a new one. */
   threadId: string | null;
   prompt: string;
@@ -96,6 +106,7 @@ export function buildArgs(t: TurnInvocation): string[] {
     t.cwd,
     "-c",
     "allow_login_shell=false",
+    ...(t.sandboxNetwork && t.sandbox === "workspace-write" ? ["-c", "sandbox_workspace_write.network_access=true"] : []),
     ...t.extraArgs,
     ...(t.threadId ? ["resume", t.threadId] : []),
     "--",
