@@ -9,13 +9,24 @@ const IdempotencyKey = Type.String({ minLength: 1, maxLength: 200, description: 
 const ProviderName = Type.String({ minLength: 1, maxLength: 64, pattern: "^[a-z0-9][a-z0-9_-]*$", description: '"auto" or a registered provider' });
 const Text = Type.String({ minLength: 1, maxLength: 1_000_000 });
 const Id = Type.String({ minLength: 1, maxLength: 100 });
+/**
+ * A provider's working directory: absolute and normalized (so "../../etc" or "a/./b" tricks cannot
+ * hide where a process runs), with no NUL or control characters. Whether it exists is the
+ * provider's check (codex fails the run naming the path).
+ */
+export const Cwd = Type.String({
+  minLength: 1,
+  maxLength: 4096,
+  pattern: "^(?!.*//)(?!.*/\\.{1,2}(?:/|$))(?!.+/$)/[^\\u0000-\\u001f\\u007f]*$",
+  description: "an absolute, normalized path (starts with /; no empty, . or .. segments; no trailing /; no control characters)",
+});
 
 export const CreateSessionBody = Type.Object(
   {
     title: Type.Optional(Type.String({ maxLength: 500 })),
     provider: Type.Optional(ProviderName),
     model: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    cwd: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+    cwd: Type.Optional(Cwd),
     idempotency_key: Type.Optional(IdempotencyKey),
   },
   strict,

@@ -6,9 +6,10 @@ import { validation } from "../errors.ts";
 // ajv-formats is CommonJS; under NodeNext its default export sits on `.default`.
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
 
-const bodyAjv = addFormats(new Ajv({ allErrors: true, useDefaults: true, strict: false }));
+// verbose: errors carry their schema, so a pattern error can say what the pattern means (its description).
+const bodyAjv = addFormats(new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true }));
 // Query strings are text: coerce "10" to 10 for number fields.
-const queryAjv = addFormats(new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false }));
+const queryAjv = addFormats(new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false, verbose: true }));
 
 // Compile once per schema object (ajv caches by identity; compiling per request leaks).
 const bodyCompiled = new WeakMap<object, ValidateFunction>();
@@ -31,6 +32,8 @@ export function toIssues(errors: readonly ErrorObject[] | null | undefined): Val
       issue.message = `unknown field "${issue.additionalProperty}"`;
     }
     if (e.keyword === "enum") issue.allowed = params.allowedValues;
+    const description = (e.parentSchema as { description?: unknown } | undefined)?.description;
+    if (e.keyword === "pattern" && typeof description === "string") issue.message = `must be ${description}`;
     if (e.keyword === "required") issue.message = `missing required field "${String(params.missingProperty)}"`;
     return issue;
   });

@@ -28,6 +28,8 @@ export default definePlugin({
     const connections = new Set<SseConnection>();
 
     gateway.router.get(STREAM_PATH, (ctx) => {
+      // Koa's router answers HEAD with the GET handler: a HEAD must not open a stream no one reads.
+      if (ctx.method === "HEAD") throw new AgentdError("validation_error", "HEAD /stream cannot open a stream; send GET with 'Accept: text/event-stream'");
       const query = validateQuery(StreamQuery, ctx.query);
       if (!ctx.get("accept").includes("text/event-stream")) {
         throw new AgentdError("validation_error", "GET /stream serves Server-Sent Events: send 'Accept: text/event-stream', or upgrade to a WebSocket");
