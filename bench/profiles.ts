@@ -29,7 +29,7 @@ export const PROFILES: Record<Profile["name"], Profile> = {
     fanout: { sse: 10, ws: 10, burstEvents: 500, rate: 1_000, rateSeconds: 1 },
     queue: { sequentialRuns: 30, concurrentClients: 4, runsPerClient: 10, maxConcurrency: 4 },
     recovery: { storedEvents: 100_000, perTx: 5_000, journalEvents: 2_000, journalPerTx: 10 },
-    memory: { streams: 100 },
+    memory: { streams: 400 },
     cli: { reps: 2 },
   },
 };

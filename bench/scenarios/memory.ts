@@ -5,6 +5,7 @@ import { benchDaemon, http, rssMiB, startBaseline, startSubscribers, stopDaemon 
 import type { Profile } from "../profiles.ts";
 
 async function perThousand(url: string, pid: number, streams: number, sessionId?: string): Promise<number> {
+  await new Promise((r) => setTimeout(r, 1000)); // a fresh server is still settling; so is GC after the last round
   const before = rssMiB(pid);
   const subs = startSubscribers({ url, sessionId, sse: Math.ceil(streams / 2), ws: Math.floor(streams / 2), expected: 0 });
   try {

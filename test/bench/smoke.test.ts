@@ -42,9 +42,10 @@ test("the bench suite's smoke profile reports every figure, sane and complete", 
     for (const f of results.figures) {
       assert.ok(f.samples.length >= 2, `${f.id}: repeated at least twice (got ${f.samples.length})`);
       assert.ok(f.samples.every(Number.isFinite), `${f.id}: finite samples ${JSON.stringify(f.samples)}`);
-      if (f.baseline) assert.ok(median(f.baseline.samples) > 0, `${f.id}: baseline median > 0 (${JSON.stringify(f.baseline.samples)})`);
+      if (f.baseline && !f.id.startsWith("memory.")) assert.ok(median(f.baseline.samples) > 0, `${f.id}: baseline median > 0 (${JSON.stringify(f.baseline.samples)})`);
       if (f.id === "fanout.lost_duplicated") assert.deepEqual(f.samples.filter((s) => s !== 0), [], "no streamed event lost or duplicated");
-      else assert.ok(median(f.samples) > 0, `${f.id}: median > 0 (${JSON.stringify(f.samples)})`);
+      // RSS deltas at smoke scale (100k events, 400 streams) are within GC noise and may be negative.
+      else if (!f.id.startsWith("memory.")) assert.ok(median(f.samples) > 0, `${f.id}: median > 0 (${JSON.stringify(f.samples)})`);
     }
     const report = readFileSync(md, "utf8");
     for (const f of results.figures) assert.ok(report.includes(`| ${f.title} |`), `report has a row for ${f.id}`);
