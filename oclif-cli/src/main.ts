@@ -1,5 +1,6 @@
 /** Entry point used by bin/agentctl: runs oclif from this package's root, whatever the cwd. */
-import { flush, handle, run } from "@oclif/core";
+import { Config, flush, handle, run } from "@oclif/core";
+import { dropStaleManifests, workspaceRoots, writeManifests } from "./manifest-cache.ts";
 
 /** Global flags that take a value; they may come before the command (`agentctl --field run.id run get ...`). */
 const GLOBAL_VALUE_FLAGS = new Set(["--url", "--auth-token", "--format", "--field"]);
@@ -31,7 +32,10 @@ export function hoistGlobalFlags(argv: string[]): string[] {
 
 export async function main(argv: string[]): Promise<void> {
   try {
-    await run(hoistGlobalFlags(argv), import.meta.url);
+    const stale = dropStaleManifests(workspaceRoots());
+    const config = await Config.load(import.meta.url);
+    if (stale.length) writeManifests(config, stale);
+    await run(hoistGlobalFlags(argv), config);
     await flush();
   } catch (err) {
     await handle(err as Error);

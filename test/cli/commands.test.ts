@@ -106,6 +106,10 @@ describe("agentctl commands against a real daemon", () => {
     const r = await agentctl(["--field", "session.id", "session", "get"], { env: { AGENTD_URL: d.url, AGENTD_SESSION_ID: sessionId }, cwd: tmpdir() });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), sessionId);
+    // A relative --cwd is resolved against the caller's directory (the daemon wants absolute paths).
+    const rel = await agentctl(["--field", "session.cwd", "session", "create", "--cwd", "."], { env: { AGENTCTL_URL: d.url }, cwd: tmpdir() });
+    assert.equal(rel.code, 0, rel.stderr);
+    assert.equal(rel.stdout.trim(), tmpdir());
     // AGENTCTL_URL beats AGENTD_URL.
     const both = await agentctl(["--field", "url", "daemon", "status"], { env: { AGENTCTL_URL: d.url, AGENTD_URL: "http://127.0.0.1:9" } });
     assert.equal(both.stdout.trim(), d.url);

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { BaseCommand, Flags } from "../../base-command.ts";
 import { sessionView } from "../../render/resources.ts";
 import type { SessionResponse } from "@agentd/core/client";
@@ -10,7 +11,7 @@ export default class SessionCreateCommand extends BaseCommand<typeof SessionCrea
   ];
   static override flags = {
     provider: Flags.string({ summary: 'Provider for the session\'s runs: "auto" (default) or a registered provider (see daemon status).' }),
-    cwd: Flags.string({ summary: "Working directory for the provider's process." }),
+    cwd: Flags.string({ summary: "Working directory for the provider's process. A relative path is resolved against the current directory (the daemon requires absolute paths).", parse: async (input) => resolve(input) }),
     title: Flags.string({ summary: "A title for people." }),
     model: Flags.string({ summary: "Model name passed to the provider." }),
     "idempotency-key": Flags.string({ summary: "Idempotency key (generated when omitted; reused on retries)." }),

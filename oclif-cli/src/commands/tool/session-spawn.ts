@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { BaseCommand, Flags } from "../../base-command.ts";
 import { keyValues } from "../../output/style.ts";
 import { summarize } from "../../render/tool-result.ts";
@@ -10,7 +11,7 @@ export default class ToolSessionSpawnCommand extends BaseCommand<typeof ToolSess
     "parent-run-id": Flags.string({ summary: "The spawning run [env AGENTD_RUN_ID].", env: "AGENTD_RUN_ID", required: true }),
     task: Flags.string({ summary: "What the child should do.", required: true }),
     provider: Flags.string({ summary: 'Provider for the child ("auto", "embedded", "codex", ...); default: the parent session\'s.' }),
-    cwd: Flags.string({ summary: "Working directory for the child; default: the parent session's." }),
+    cwd: Flags.string({ summary: "Working directory for the child; default: the parent session's. A relative path is resolved against the current directory (the daemon requires absolute paths).", parse: async (input) => resolve(input) }),
     model: Flags.string({ summary: "Model for the child; default: the parent session's." }),
     "idempotency-key": Flags.string({ summary: "Idempotency key (generated when omitted)." }),
   };
