@@ -28,5 +28,6 @@ export { Type, type Static } from "@sinclair/typebox";
 export { VERSION, BUILD } from "./version.ts";
 export { EventFeed, type FeedSink, type FeedOptions } from "./streaming/event-feed.ts";
 export { StreamQuery, resolveStreamRequest, type StreamRequest } from "./streaming/stream-request.ts";
+export { eventJson } from "./streaming/event-json.ts";
 export { STREAM_PATH } from "./http/middleware.ts";
 export type { EventLog, ReadOptions } from "./services/event-log.ts";

@@ -48,6 +48,7 @@ export class Gateway {
   private storageImpl: Storage | null = null;
   private servicesImpl: Services | null = null;
   private serverImpl: Server | null = null;
+  private urlCache: string | null = null;
 
   constructor(
     readonly config: DaemonConfig,
@@ -91,11 +92,14 @@ export class Gateway {
     this.serverImpl = server;
   }
 
-  /** Base URL clients (and runs' own agentctl) use to reach this daemon. */
+  /** Base URL clients (and runs' own agentctl) use to reach this daemon; fixed once listening. */
   get url(): string {
+    if (this.urlCache) return this.urlCache;
     const addr = this.serverImpl?.address();
     const port = addr && typeof addr === "object" ? addr.port : this.config.port;
     const host = this.config.host === "0.0.0.0" || this.config.host === "::" ? "127.0.0.1" : this.config.host;
-    return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+    const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+    if (addr) this.urlCache = url;
+    return url;
   }
 }

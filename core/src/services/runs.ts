@@ -8,6 +8,9 @@ import type { Db, Writer } from "./db.ts";
 import { newId } from "./ids.ts";
 import { now, toMessage, toRun } from "./rows.ts";
 import type { MutationOptions, SessionService } from "./sessions.ts";
+import { QueueLimits, type RunLimits } from "./queue-limits.ts";
+
+export type { RunLimits } from "./queue-limits.ts";
 
 /** Legal state machine. Workers move queued -> running; everything else may come from operators too. */
 const TRANSITIONS: Record<RunStatus, readonly RunStatus[]> = {
@@ -52,11 +55,6 @@ export interface RunEnd {
 }
 
 /** Notified after a run is durably queued or finished, so the queue can act without polling. */
-export interface RunLimits {
-  maxQueuedPerSession: number;
-  maxQueuedPerPrincipal: number;
-}
-
 export interface QueueSignal {
   runQueued(run: Run): void;
 }
@@ -65,31 +63,16 @@ export class RunService {
   private queue: QueueSignal | null = null;
   private readonly waiters = new Map<string, Set<(run: Run) => void>>();
   private readonly finishSteps: Array<(w: Writer, run: Run) => void> = [];
+  private readonly queued: QueueLimits;
 
   constructor(
     private readonly db: Db,
     private readonly sessions: SessionService,
     private readonly hooks: GatewayHooks,
     private readonly providers: Registry<Provider>,
-    private readonly limits: RunLimits = { maxQueuedPerSession: Infinity, maxQueuedPerPrincipal: Infinity },
-  ) {}
-
-  /** Refuse a run that would exceed the queued-run caps (429, with the numbers). */
-  private assertQueueRoom(session: Session): void {
-    const perSession = Number(this.db.read.get("SELECT COUNT(*) AS n FROM runs WHERE session_id = ? AND status = 'queued'", [session.id])?.n ?? 0);
-    if (perSession >= this.limits.maxQueuedPerSession) {
-      throw new AgentdError("rate_limited", `session ${session.id} already has ${perSession} queued runs (limit ${this.limits.maxQueuedPerSession}, --max-queued-per-session); wait for some to finish`, {
-        limit: "max_queued_per_session", queued: perSession, max: this.limits.maxQueuedPerSession,
-      });
-    }
-    const perOwner = Number(
-      this.db.read.get("SELECT COUNT(*) AS n FROM runs r JOIN sessions s ON s.id = r.session_id WHERE r.status = 'queued' AND s.owner = ?", [session.owner])?.n ?? 0,
-    );
-    if (perOwner >= this.limits.maxQueuedPerPrincipal) {
-      throw new AgentdError("rate_limited", `the session owner already has ${perOwner} queued runs (limit ${this.limits.maxQueuedPerPrincipal}, --max-queued-per-principal); wait for some to finish`, {
-        limit: "max_queued_per_principal", queued: perOwner, max: this.limits.maxQueuedPerPrincipal,
-      });
-    }
+    limits: RunLimits = { maxQueuedPerSession: Infinity, maxQueuedPerPrincipal: Infinity },
+  ) {
+    this.queued = new QueueLimits(limits, db.read);
   }
 
   attachQueue(queue: QueueSignal): void {
@@ -131,7 +114,7 @@ export class RunService {
         allowed: ["auto", ...this.providers.names()],
       });
     }
-    this.assertQueueRoom(session);
+    this.queued.assertRoom(session);
     return this.db.write((w) => {
       const result = this.insertQueued(w, session, { ...input, text: request.prompt, provider: request.provider, model: request.model }, request.meta);
       opts.inTx?.(w.tx, result);
@@ -154,10 +137,17 @@ export class RunService {
       [runId, session.id, input.provider ?? session.provider, input.model ?? session.model, message.id, input.text, JSON.stringify(meta), t],
     );
     w.tx.run("UPDATE sessions SET updated_at = ? WHERE id = ?", [t, session.id]);
-    const run = toRun(w.tx.get("SELECT * FROM runs WHERE id = ?", [runId])!);
+    const run: Run = {
+      id: runId, session_id: session.id, status: "queued", requested_provider: input.provider ?? session.provider, provider: null,
+      model: input.model ?? session.model, message_id: message.id, prompt: input.text, output: null, error: null, usage: null,
+      worker_id: null, pid: null, canceled_by: null, routing: null, created_at: t, started_at: null, ended_at: null,
+    };
     w.event(session.id, runId, "message.created", { message });
     w.event(session.id, runId, "run.queued", { run_id: runId, status: "queued", provider: run.requested_provider });
-    w.afterCommit(() => this.queue?.runQueued(run));
+    w.afterCommit(() => {
+      this.queued.add(runId, session.id, session.owner);
+      this.queue?.runQueued(run);
+    });
     return { message, run };
   }
 
@@ -178,6 +168,7 @@ export class RunService {
   /** Worker claims a queued run. Written now; durability follows without holding up the start. */
   markRunning(run: Run, fields: { workerId: string; provider: string; routing: Run["routing"] }): Run {
     this.assertTransition(run, "running", false);
+    this.queued.remove(run.id);
     const written = this.db.writeNow((w) => {
       const t = now();
       w.tx.run("UPDATE runs SET status = 'running', worker_id = ?, provider = ?, routing = ?, started_at = ? WHERE id = ? AND status = 'queued'", [
@@ -200,6 +191,7 @@ export class RunService {
     const current = this.find(run.id) ?? run;
     if (isTerminal(current.status)) return current;
     this.assertTransition(current, end.status, false);
+    if (current.status === "queued") this.queued.remove(run.id);
     const finished = await this.db.write((w) => {
       const t = now();
       w.tx.run("UPDATE runs SET status = ?, output = ?, error = ?, usage = ?, canceled_by = ?, ended_at = ? WHERE id = ?", [

@@ -76,6 +76,9 @@ export class SqljsStorage implements Storage {
     } else {
       this.db = new SQL.Database();
     }
+    // Durability is our journal's job; SQLite's own rollback journal would only copy pages around
+    // sql.js's in-memory file system on every transaction. Keep it in memory (ROLLBACK still works).
+    this.db.exec("PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;");
     this.db.exec(META);
     const snapSeq = Number(this.db.exec("SELECT value FROM _agentd_meta WHERE key = 'journal_seq'")[0]?.values[0]?.[0] ?? 0);
     this.seq = snapSeq;

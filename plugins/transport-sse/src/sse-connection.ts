@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { EventFeed, type AgentEvent, type EventLog, type StreamRequest } from "@agentd/core";
+import { EventFeed, eventJson, type AgentEvent, type EventLog, type StreamRequest } from "@agentd/core";
 
 export interface SseSettings {
   heartbeatMs: number;
@@ -115,4 +115,13 @@ export class SseConnection {
   }
 }
 
-const eventFrame = (event: AgentEvent): string => `id: ${event.seq}\ndata: ${JSON.stringify(event)}\n\n`;
+// One frame per event for every connection (the same object reaches each subscriber).
+const frames = new WeakMap<AgentEvent, string>();
+const eventFrame = (event: AgentEvent): string => {
+  let frame = frames.get(event);
+  if (frame === undefined) {
+    frame = `id: ${event.seq}\ndata: ${eventJson(event)}\n\n`;
+    frames.set(event, frame);
+  }
+  return frame;
+};

@@ -1,4 +1,4 @@
-import { EventFeed, type EventLog, type StreamRequest } from "@agentd/core";
+import { EventFeed, eventJson, type EventLog, type StreamRequest } from "@agentd/core";
 import type { WebSocket } from "ws";
 
 /** Close codes; the reason of 4008 and 1001 is `{"cursor":N}`, the seq to resume after. */
@@ -47,7 +47,7 @@ export class WsConnection {
       onClose: request.release,
       maxBufferedBytes: settings.maxBufferBytes,
       sink: {
-        send: (event) => this.send(JSON.stringify(event)),
+        send: (event) => this.send(eventJson(event)),
         buffered: () => ws.bufferedAmount,
         drained: () => this.drained(),
         overflow: (cursor) => this.close(CLOSE.tooSlow, cursor),
