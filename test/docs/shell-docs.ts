@@ -36,7 +36,8 @@ export function section(markdown: string, heading: string): string {
 }
 
 function rewrite(line: string): string {
-  const trimmed = line.trim();
+  // `npm install && npm start` (the README's one command): the install is CI's; the start runs.
+  const trimmed = line.trim().replace(/^npm (install|ci) && /, "");
   if (NOT_RUN.test(trimmed)) return `: 'not run here (CI runs it): ${trimmed.replaceAll("'", "")}'`;
   if (DAEMON_START.test(trimmed) && !trimmed.endsWith("&")) {
     return `{ ${trimmed.replace(/\s+#.*$/, "")} ; } >> docs-test-agentd.log 2>&1 &\nwait_for_daemon`;
