@@ -80,4 +80,14 @@ describe("plugin loading and daemon configuration", () => {
       await d.stop();
     }
   });
+
+  it("--plugin accepts a package folder (its exports entry) as well as an entry file", async () => {
+    const d = await startDaemon({ args: ["--plugin", "./examples/custom-provider"] });
+    try {
+      const status = await api(d.url).get("/daemon/status");
+      assert.ok(status.body.providers.some((p: { name: string }) => p.name === "shout"), JSON.stringify(status.body.providers));
+    } finally {
+      await d.stop();
+    }
+  });
 });

@@ -69,7 +69,7 @@ export const CORE_OPTIONS: readonly (PluginOption & { key: keyof DaemonConfig })
   { flag: "--port", env: ["AGENTD_PORT"], key: "port", type: "number", description: "port to listen on (default 8765; 0 picks a free port)" },
   { flag: "--db", env: ["AGENTD_DB"], key: "db", type: "string", description: "database file (default .data/agent-orchestrator.db)" },
   { flag: "--max-concurrency", env: ["AGENTD_MAX_CONCURRENCY"], key: "maxConcurrency", type: "number", description: "worker pool size (default 4)" },
-  { flag: "--plugin", env: ["AGENTD_PLUGINS"], key: "plugins", type: "string[]", description: "load a plugin module (path or package); repeatable" },
+  { flag: "--plugin", env: ["AGENTD_PLUGINS"], key: "plugins", type: "string[]", description: "load a plugin: a package folder, an entry file or a package name; repeatable" },
   { flag: "--no-default-plugins", key: "noDefaultPlugins", type: "boolean", description: "load only the plugins named with --plugin" },
   { flag: "--config", env: ["AGENTD_CONFIG"], key: "configFile", type: "string", description: "JSON config file" },
   { flag: "--log-level", env: ["AGENTD_LOG_LEVEL"], key: "logLevel", type: "string", description: "debug | info | warn | error" },

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -16,8 +17,24 @@ export interface PluginSource {
 }
 
 /** Resolve a plugin spec the way an operator means it: paths from the working directory, packages from there too. */
+/** A package folder's entry: `exports["."]` (or a string `exports`), else `main`, else index.ts/js. */
+function packageEntry(dir: string): string {
+  let pkg: { exports?: string | Record<string, unknown>; main?: string } = {};
+  try {
+    pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as typeof pkg;
+  } catch {
+    /* no package.json: fall back to an index file */
+  }
+  const dot = typeof pkg.exports === "string" ? pkg.exports : pkg.exports?.["."];
+  const entry = (typeof dot === "string" ? dot : undefined) ?? pkg.main ?? (existsSync(join(dir, "index.ts")) ? "index.ts" : "index.js");
+  return join(dir, entry);
+}
+
 async function importSpec(spec: string, cwd: string): Promise<unknown> {
-  if (spec.startsWith(".") || isAbsolute(spec)) return import(pathToFileURL(resolve(cwd, spec)).href);
+  if (spec.startsWith(".") || isAbsolute(spec)) {
+    const path = resolve(cwd, spec);
+    return import(pathToFileURL(existsSync(path) && statSync(path).isDirectory() ? packageEntry(path) : path).href);
+  }
   try {
     const resolved = createRequire(join(cwd, "noop.js")).resolve(spec);
     return import(pathToFileURL(resolved).href);
