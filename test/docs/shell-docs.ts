@@ -2,6 +2,12 @@
 // the docs cannot rot. Conventions (also in docs/runbook.md "About the commands in these docs"):
 // - ```bash blocks run, in order, in one shell (later blocks use earlier variables); ```sh blocks
 //   are illustrative (they need something a test machine lacks, e.g. ollama) and do not run.
+// - A ```bash block right after the line `<!-- runs inside a run: ROLE -->` is what an agent types
+//   inside an agentd run (it relies on the run's AGENTD_RUN_ID / AGENTD_SESSION_ID / token): it is
+//   not part of the operator's script; `runBlocks()` returns it with its ROLE (e.g. parent, child)
+//   and the test runs it inside a real run of that role, one run per block (a bash-playbook
+//   provider run: test/fixtures/plugins/bash-playbook-provider.ts). Such a block defines every
+//   variable it uses: separate runs share no shell.
 // - `npm install` / `npm ci` / `npm test` / `bash .ci/run` / `npm run bench` are not re-run: CI runs
 //   exactly those around this suite.
 // - A daemon started in the foreground (`npm start`, `bin/agentd`) is moved to the background and
@@ -23,8 +29,21 @@ const NOT_RUN = /^(npm (install|ci|test)|bash \.ci\/run|npm run bench)\b/;
 const DAEMON_START = /^(npm start|(node )?bin\/agentd)\b/;
 const STREAMING = /--follow\b|curl -sN\b/;
 
+const BLOCK = /^(?:<!-- runs inside a run: ([\w-]+) -->\n)?```bash\n([\s\S]*?)^```$/gm;
+
+/** The operator's blocks: every ```bash block not marked to run inside a run. */
 export function bashBlocks(markdown: string): string[] {
-  return [...markdown.matchAll(/^```bash\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
+  return [...markdown.matchAll(BLOCK)].filter((m) => !m[1]).map((m) => m[2]);
+}
+
+/** The blocks an agent runs inside a run, in document order, with their role. */
+export function runBlocks(markdown: string): { role: string; code: string }[] {
+  return [...markdown.matchAll(BLOCK)].filter((m) => m[1]).map((m) => ({ role: m[1], code: m[2] }));
+}
+
+/** One in-run block as a script file's text; `extra` is the test's own (commented) lines after it. */
+export function inRunScript(code: string, extra = ""): string {
+  return ["set -euo pipefail", "set -x", code, extra].join("\n");
 }
 
 /** The text of one `## heading` section (up to the next `## `). */
