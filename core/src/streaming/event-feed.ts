@@ -1,5 +1,6 @@
 import type { EventLog } from "../services/event-log.ts";
 import type { AgentEvent } from "../types.ts";
+import type { StreamRequest } from "./stream-request.ts";
 
 /** What a transport gives the feed: one client connection. */
 export interface FeedSink {
@@ -48,6 +49,12 @@ export class EventFeed {
   private pendingDropped = false;
   private readonly unsubscribe: () => void;
   private readonly pageSize: number;
+
+  /** The feed for one authorized stream request (what every transport does with a new connection). */
+  static forRequest(events: EventLog, request: StreamRequest, maxBufferedBytes: number, sink: FeedSink): EventFeed {
+    const { sessionId, visible, cursor, release } = request;
+    return new EventFeed({ events, sessionId, visible, cursor, onClose: release, maxBufferedBytes, sink });
+  }
 
   constructor(private readonly opts: FeedOptions) {
     this.unsubscribe = opts.events.subscribe((event) => this.onLive(event));

@@ -43,19 +43,11 @@ export class SseConnection {
       connection: "close",
       ...(settings.allowOrigin ? { "access-control-allow-origin": settings.allowOrigin } : {}),
     });
-    this.feed = new EventFeed({
-      events,
-      sessionId: request.sessionId,
-      visible: request.visible,
-      cursor: request.cursor,
-      onClose: request.release,
-      maxBufferedBytes: settings.maxBufferBytes,
-      sink: {
-        send: (event) => this.write(eventFrame(event)),
-        buffered: () => this.buffered,
-        drained: () => this.drained(),
-        overflow: (cursor) => this.end("overflow", cursor),
-      },
+    this.feed = EventFeed.forRequest(events, request, settings.maxBufferBytes, {
+      send: (event) => this.write(eventFrame(event)),
+      buffered: () => this.buffered,
+      drained: () => this.drained(),
+      overflow: (cursor) => this.end("overflow", cursor),
     });
     this.write(`retry: ${settings.retryMs}\nevent: ready\nid: ${this.feed.cursor}\ndata: ${JSON.stringify({ cursor: this.feed.cursor, last_seq: events.durableSeq })}\n\n`);
     this.heartbeat = setInterval(() => {

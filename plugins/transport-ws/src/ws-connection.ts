@@ -39,19 +39,11 @@ export class WsConnection {
     onClose: (c: WsConnection) => void,
   ) {
     this.lowWater = Math.floor(settings.maxBufferBytes / 4);
-    this.feed = new EventFeed({
-      events,
-      sessionId: request.sessionId,
-      visible: request.visible,
-      cursor: request.cursor,
-      onClose: request.release,
-      maxBufferedBytes: settings.maxBufferBytes,
-      sink: {
-        send: (event) => this.send(eventJson(event)),
-        buffered: () => ws.bufferedAmount,
-        drained: () => this.drained(),
-        overflow: (cursor) => this.close(CLOSE.tooSlow, cursor),
-      },
+    this.feed = EventFeed.forRequest(events, request, settings.maxBufferBytes, {
+      send: (event) => this.send(eventJson(event)),
+      buffered: () => ws.bufferedAmount,
+      drained: () => this.drained(),
+      overflow: (cursor) => this.close(CLOSE.tooSlow, cursor),
     });
     ws.on("pong", () => (this.alive = true));
     ws.on("message", () => undefined); // clients have nothing to say; frames are ignored
