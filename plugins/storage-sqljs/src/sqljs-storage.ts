@@ -276,8 +276,11 @@ export class SqljsStorage implements Storage {
 
   info(): Record<string, unknown> {
     const size = existsSync(this.opts.path) ? statSync(this.opts.path).size : 0;
+    const pages = this.db.exec("PRAGMA page_count; PRAGMA page_size");
     return {
       path: this.opts.path,
+      /** The live database's size (sql.js holds it in memory; RSS grows with it). */
+      database_bytes: Number(pages[0]?.values[0]?.[0] ?? 0) * Number(pages[1]?.values[0]?.[0] ?? 0),
       journal_path: this.journalPath,
       snapshot_bytes: size,
       journal_bytes: this.journalBytes,
