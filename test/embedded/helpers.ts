@@ -1,5 +1,6 @@
 // Shared helpers for the embedded runtime tests: a daemon pointed at the scripted model server,
 // and small API shortcuts.
+import { readAllEvents, type LoggedEvent } from "../support/events.ts";
 import { join } from "node:path";
 import { ROOT, api, startDaemon, type DaemonHandle } from "../support/daemon.ts";
 import type { ScriptedServer } from "../support/scripted-openai-server.ts";
@@ -43,22 +44,8 @@ export async function converse(client: Client, sessionId: string, text: string):
   return finished(client, await send(client, sessionId, text));
 }
 
-export interface LoggedEvent {
-  seq: number;
-  run_id: string | null;
-  event_type: string;
-  data: Record<string, any>;
-}
-
 /** Every event of a session, optionally only one run's and one type's. */
 export async function events(client: Client, sessionId: string, filter: { runId?: string; type?: string } = {}): Promise<LoggedEvent[]> {
-  const all: LoggedEvent[] = [];
-  for (let cursor = 0; ; ) {
-    const page = await client.get(`/sessions/${sessionId}/events?cursor=${cursor}&limit=1000`);
-    if (page.status !== 200) throw new Error(`events read failed: ${JSON.stringify(page.body)}`);
-    all.push(...page.body.events);
-    if (page.body.events.length < 1000) break;
-    cursor = page.body.next_cursor;
-  }
+  const all = await readAllEvents(client, sessionId);
   return all.filter((e) => (!filter.runId || e.run_id === filter.runId) && (!filter.type || e.event_type === filter.type));
 }

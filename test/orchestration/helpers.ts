@@ -1,4 +1,5 @@
 // Shared helpers for the agent-to-agent tests: daemons with the test providers, and API shortcuts.
+import { readAllEvents, type LoggedEvent } from "../support/events.ts";
 import { join } from "node:path";
 import { ROOT, api, startDaemon, until, type DaemonHandle } from "../support/daemon.ts";
 
@@ -53,22 +54,8 @@ export async function finished(client: Client, runId: string, timeoutS = 90): Pr
   return w.body.run;
 }
 
-export interface LoggedEvent {
-  seq: number;
-  run_id: string | null;
-  event_type: string;
-  data: Record<string, any>;
-}
-
 export async function events(client: Client, sessionId: string, type?: string): Promise<LoggedEvent[]> {
-  const all: LoggedEvent[] = [];
-  for (let cursor = 0; ; ) {
-    const page = await client.get(`/sessions/${sessionId}/events?cursor=${cursor}&limit=1000`);
-    if (page.status !== 200) throw new Error(`events read failed: ${JSON.stringify(page.body)}`);
-    all.push(...page.body.events);
-    if (page.body.events.length < 1000) break;
-    cursor = page.body.next_cursor;
-  }
+  const all = await readAllEvents(client, sessionId);
   return type ? all.filter((e) => e.event_type === type) : all;
 }
 
