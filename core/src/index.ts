@@ -15,6 +15,7 @@ export type {
 } from "./kernel/hooks.ts";
 export { Registry } from "./kernel/registry.ts";
 export { LOCAL_PRINCIPAL, safeEqual, type Authenticator } from "./kernel/auth.ts";
+export { isLoopbackHost } from "./kernel/loopback.ts";
 export type { Services } from "./kernel/services.ts";
 export type { Provider, ProviderResult, ProviderAvailability, RunContext, Logger } from "./providers/types.ts";
 export type { ToolDefinition, ToolContext } from "./providers/tools.ts";
