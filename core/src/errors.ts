@@ -13,6 +13,10 @@ export type ErrorCode =
   | "idempotency_mismatch"
   | "illegal_transition"
   | "payload_too_large"
+  | "unsupported_media_type"
+  | "origin_not_allowed"
+  | "host_not_allowed"
+  | "request_timeout"
   | "rate_limited"
   | "cursor_expired"
   | "storage_unavailable"
@@ -30,6 +34,10 @@ const STATUS: Record<ErrorCode, number> = {
   illegal_transition: 409,
   idempotency_mismatch: 422,
   payload_too_large: 413,
+  unsupported_media_type: 415,
+  origin_not_allowed: 403,
+  host_not_allowed: 421,
+  request_timeout: 408,
   rate_limited: 429,
   cursor_expired: 410,
   storage_unavailable: 503,

@@ -31,4 +31,5 @@ export { EventFeed, type FeedSink, type FeedOptions } from "./streaming/event-fe
 export { StreamQuery, resolveStreamRequest, type StreamRequest } from "./streaming/stream-request.ts";
 export { eventJson } from "./streaming/event-json.ts";
 export { STREAM_PATH } from "./http/middleware.ts";
+export { guardRequest } from "./http/request-guard.ts";
 export type { EventLog, ReadOptions } from "./services/event-log.ts";

@@ -1,14 +1,15 @@
 import type { AddressInfo } from "node:net";
 import { AgentdError } from "../errors.ts";
 import { buildHttpApp } from "../http/app.ts";
-import { answerClientErrors } from "../http/client-errors.ts";
+import { createHttpServer } from "../http/server.ts";
 import { pidAlive } from "../http/routes/diagnose.ts";
 import { Gateway } from "../kernel/gateway.ts";
+import { isLoopbackHost } from "../kernel/loopback.ts";
 import { checkUnknownFlags, loadPlugins, type PluginSource } from "../kernel/plugin-loader.ts";
 import { createServices } from "../kernel/services.ts";
 import type { Logger } from "../providers/types.ts";
 import { MIGRATIONS } from "../storage/migrations.ts";
-import { CORE_OPTIONS, resolveDaemonConfig, tokenizeArgv, type DaemonConfig } from "./config.ts";
+import { CORE_OPTIONS, ConfigError, resolveDaemonConfig, tokenizeArgv, type DaemonConfig } from "./config.ts";
 import { DEFAULT_PLUGINS } from "./default-plugins.ts";
 import { findRunProcesses, killProcessTree } from "./orphans.ts";
 import { createLogger } from "./logger.ts";
@@ -44,18 +45,15 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
   gateway.attachServices(services);
   await recoverInterruptedRuns(gateway, log);
 
+  refuseOpenExposure(config, gateway.auth.required, log);
   buildHttpApp(gateway);
-  const server = gateway.app.listen({ port: config.port, host: config.host });
+  const server = createHttpServer(gateway.app.callback(), config, log).listen({ port: config.port, host: config.host });
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", (err: NodeJS.ErrnoException) =>
       reject(err.code === "EADDRINUSE" ? new Error(`port ${config.port} on ${config.host} is in use: another agentd may be running (agentctl daemon status), or pick --port`) : err),
     );
   });
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 0; // long-polls and streams
-  answerClientErrors(server);
   gateway.attachServer(server);
   await gateway.hooks.gatewayStart.promise();
   services.queue.start();
@@ -102,6 +100,17 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
       log.info("agentd stopped");
     })());
   return { gateway, url: `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`, stop };
+}
+
+/** An open daemon (no token) on a non-loopback address lets anyone who reaches the port run agents as you. */
+function refuseOpenExposure(config: DaemonConfig, authRequired: boolean, log: Logger): void {
+  if (authRequired || isLoopbackHost(config.host)) return;
+  if (!config.insecureOpen) {
+    throw new ConfigError(
+      `refusing to listen on ${config.host} with no token: anyone who can reach that address could run agents with your files and credentials. Configure a token (--auth-token-file / --auth-token), bind loopback (--host 127.0.0.1), or pass --insecure-open if this network is yours alone`,
+    );
+  }
+  log.warn(`INSECURE: agentd listens on ${config.host} with no token (--insecure-open): anyone who can reach this port can run agents with your files and credentials; configure --auth-token-file unless this network is yours alone`);
 }
 
 /** The built-ins (unless --no-default-plugins) followed by --plugin / config file modules. */

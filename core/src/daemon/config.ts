@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Type, type Static } from "@sinclair/typebox";
+import { normalizeOrigin } from "../http/request-guard.ts";
 import { validateBody } from "../http/validate.ts";
 import type { LogLevel } from "./logger.ts";
 import type { PluginOption } from "../kernel/plugin.ts";
@@ -24,10 +25,20 @@ export interface DaemonConfig {
   eventRetentionDays: number;
   /** Open SSE/WS streams one principal may hold (429 beyond). */
   maxStreamsPerPrincipal: number;
+  /** Web origins (besides the daemon's own) whose pages may call the daemon; normalized. */
+  allowedOrigins: string[];
+  /** Accept a non-loopback bind with no token (warned at start). */
+  insecureOpen: boolean;
+  /** Open connections in total (0: derived from the open-file limit) and per client IP. */
+  maxConnections: number;
+  maxConnectionsPerIp: number;
+  /** Time allowed for the request headers, and for the whole request (headers and body). */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
   pluginConfig: Record<string, Record<string, unknown>>;
 }
 
-export const DEFAULTS: Omit<DaemonConfig, "pluginConfig" | "plugins" | "configFile"> = {
+export const DEFAULTS: Omit<DaemonConfig, "pluginConfig" | "plugins" | "configFile" | "allowedOrigins"> = {
   host: "127.0.0.1",
   port: 8765,
   db: ".data/agent-orchestrator.db",
@@ -40,6 +51,11 @@ export const DEFAULTS: Omit<DaemonConfig, "pluginConfig" | "plugins" | "configFi
   maxQueuedPerPrincipal: 1000,
   eventRetentionDays: 30,
   maxStreamsPerPrincipal: 1000,
+  insecureOpen: false,
+  maxConnections: 0,
+  maxConnectionsPerIp: 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
 };
 
 /** The config file (JSON): the same settings as the flags, plus per-plugin config. */
@@ -58,6 +74,12 @@ const ConfigFile = Type.Object(
     maxQueuedPerPrincipal: Type.Optional(Type.Integer({ minimum: 1 })),
     eventRetentionDays: Type.Optional(Type.Number({ minimum: 0 })),
     maxStreamsPerPrincipal: Type.Optional(Type.Integer({ minimum: 1 })),
+    allowedOrigins: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    insecureOpen: Type.Optional(Type.Boolean()),
+    maxConnections: Type.Optional(Type.Integer({ minimum: 0 })),
+    maxConnectionsPerIp: Type.Optional(Type.Integer({ minimum: 1 })),
+    headersTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
+    requestTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
     pluginConfig: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()))),
   },
   { additionalProperties: false },
@@ -78,6 +100,12 @@ export const CORE_OPTIONS: readonly (PluginOption & { key: keyof DaemonConfig })
   { flag: "--max-queued-per-session", env: ["AGENTD_MAX_QUEUED_PER_SESSION"], key: "maxQueuedPerSession", type: "number", description: "queued runs one session may have (default 100; 429 beyond)" },
   { flag: "--max-queued-per-principal", env: ["AGENTD_MAX_QUEUED_PER_PRINCIPAL"], key: "maxQueuedPerPrincipal", type: "number", description: "queued runs one principal may have (default 1000; 429 beyond)" },
   { flag: "--max-streams-per-principal", env: ["AGENTD_MAX_STREAMS_PER_PRINCIPAL"], key: "maxStreamsPerPrincipal", type: "number", description: "open SSE/WS streams one token may hold (default 1000; 429 beyond)" },
+  { flag: "--allowed-origin", env: ["AGENTD_ALLOWED_ORIGINS"], key: "allowedOrigins", type: "string[]", description: "a web origin (e.g. https://ui.example.com) whose pages may call this daemon; repeatable. Others get 403; the daemon's own origin is always allowed" },
+  { flag: "--insecure-open", env: ["AGENTD_INSECURE_OPEN"], key: "insecureOpen", type: "boolean", description: "allow a non-loopback --host with no token: anyone who reaches the port can run agents as you" },
+  { flag: "--max-connections", env: ["AGENTD_MAX_CONNECTIONS"], key: "maxConnections", type: "number", description: "open connections in total (default: 3/4 of the open-file limit, 736 at ulimit -n 1024); more are closed at once" },
+  { flag: "--max-connections-per-ip", env: ["AGENTD_MAX_CONNECTIONS_PER_IP"], key: "maxConnectionsPerIp", type: "number", description: "open connections from one client IP (default 1024)" },
+  { flag: "--headers-timeout-ms", env: ["AGENTD_HEADERS_TIMEOUT_MS"], key: "headersTimeoutMs", type: "number", description: "request line and headers must arrive within this (default 10000; 408 after)" },
+  { flag: "--request-timeout-ms", env: ["AGENTD_REQUEST_TIMEOUT_MS"], key: "requestTimeoutMs", type: "number", description: "a whole request, headers and body, must arrive within this (default 30000; 408 after). Streams and waits are not limited" },
   { flag: "--event-retention-days", env: ["AGENTD_EVENT_RETENTION_DAYS"], key: "eventRetentionDays", type: "number", description: "delete events older than this many days (default 30; 0 keeps all)" },
 ];
 
@@ -164,7 +192,7 @@ export function resolveDaemonConfig(flags: Map<string, string[]>, env: NodeJS.Pr
   const configOpt = CORE_OPTIONS.find((o) => o.key === "configFile")!;
   const configFile = (optionValue(configOpt, flags, env) as string | undefined) ?? null;
   const file = configFile ? readConfigFile(configFile) : {};
-  const config: DaemonConfig = { ...DEFAULTS, ...file, plugins: file.plugins ?? [], configFile, pluginConfig: file.pluginConfig ?? {} } as DaemonConfig;
+  const config: DaemonConfig = { ...DEFAULTS, ...file, plugins: file.plugins ?? [], allowedOrigins: file.allowedOrigins ?? [], configFile, pluginConfig: file.pluginConfig ?? {} } as DaemonConfig;
   for (const option of CORE_OPTIONS) {
     if (option.key === "configFile") continue;
     const value = optionValue(option, flags, env);
@@ -177,7 +205,24 @@ export function resolveDaemonConfig(flags: Map<string, string[]>, env: NodeJS.Pr
   for (const key of ["maxQueuedPerSession", "maxQueuedPerPrincipal", "maxStreamsPerPrincipal"] as const) {
     if (!Number.isInteger(config[key]) || config[key] < 1) throw new ConfigError(`${key} must be a positive integer, got ${config[key]}`);
   }
+  checkNetworkLimits(config);
   if (!(config.eventRetentionDays >= 0)) throw new ConfigError(`--event-retention-days must be 0 (keep all) or more, got ${config.eventRetentionDays}`);
   if (!["debug", "info", "warn", "error"].includes(config.logLevel)) throw new ConfigError(`--log-level must be debug, info, warn or error, got "${config.logLevel}"`);
   return config;
+}
+
+/** The HTTP hardening settings (docs/runbook.md, "Running agentd beyond loopback safely"). */
+function checkNetworkLimits(config: DaemonConfig): void {
+  config.allowedOrigins = config.allowedOrigins.map((value) => {
+    const origin = normalizeOrigin(value);
+    if (origin === null) throw new ConfigError(`--allowed-origin expects a web origin like https://ui.example.com or http://localhost:3000 (scheme, host, optional port; no path), got "${value}"`);
+    return origin;
+  });
+  for (const key of ["maxConnectionsPerIp", "headersTimeoutMs", "requestTimeoutMs"] as const) {
+    if (!Number.isInteger(config[key]) || config[key] < 1) throw new ConfigError(`${key} must be a positive integer, got ${config[key]}`);
+  }
+  if (!Number.isInteger(config.maxConnections) || config.maxConnections < 0) throw new ConfigError(`--max-connections must be 0 (derive from ulimit -n) or a positive integer, got ${config.maxConnections}`);
+  if (config.headersTimeoutMs > config.requestTimeoutMs) {
+    throw new ConfigError(`--headers-timeout-ms (${config.headersTimeoutMs}) must not exceed --request-timeout-ms (${config.requestTimeoutMs}): the request timeout covers the headers too`);
+  }
 }

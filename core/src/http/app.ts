@@ -1,5 +1,6 @@
 import type { Gateway } from "../kernel/gateway.ts";
 import { authMiddleware, errorMiddleware, jsonBody } from "./middleware.ts";
+import { requestGuardMiddleware } from "./request-guard.ts";
 import { daemonRoutes } from "./routes/daemon.ts";
 import { orchestrationRoutes } from "./routes/orchestration.ts";
 import { runRoutes } from "./routes/runs.ts";
@@ -10,8 +11,10 @@ import { streamTicketRoutes } from "./routes/stream-tickets.ts";
 export const PUBLIC_PATHS: ReadonlySet<string> = new Set(["/health"]);
 
 /**
- * Wire the Koa app: errors -> body -> auth -> routes (core's and plugins'). Core routes are added
- * to the same router plugins use, so a plugin route gets the same auth, validation and error shape.
+ * Wire the Koa app: errors -> origin/host guard -> auth -> body -> routes (core's and plugins').
+ * Auth comes before the body so an unauthenticated client is refused before the daemon waits for
+ * a byte of it. Core routes are added to the same router plugins use, so a plugin route gets the
+ * same guard, auth, validation and error shape.
  */
 export function buildHttpApp(gateway: Gateway): void {
   const { app, router, log } = gateway;
@@ -27,7 +30,8 @@ export function buildHttpApp(gateway: Gateway): void {
   orchestrationRoutes(router, gateway);
   streamTicketRoutes(router, gateway);
   app.use(errorMiddleware(log));
-  app.use(jsonBody(gateway.config.maxBodyBytes));
+  app.use(requestGuardMiddleware(gateway));
   app.use(authMiddleware(gateway.auth, PUBLIC_PATHS));
+  app.use(jsonBody(gateway.config.maxBodyBytes));
   app.use(router.routes());
 }

@@ -1,9 +1,11 @@
 import type { Context, Next } from "koa";
 import getRawBody from "raw-body";
-import { AgentdError, isAgentdError } from "../errors.ts";
+import { isUtf8 } from "node:buffer";
+import { AgentdError, isAgentdError, validation } from "../errors.ts";
 import type { AuthService } from "../kernel/auth.ts";
 import type { Logger } from "../providers/types.ts";
 import type { Principal } from "../types.ts";
+import { checkJsonShape } from "./json-limits.ts";
 
 /** Koa state every route can rely on. */
 export interface AgentdState {
@@ -27,9 +29,15 @@ export function errorMiddleware(log: Logger) {
       const e = known ?? new AgentdError("internal_error", "internal error; the daemon log has the details");
       ctx.status = e.status;
       ctx.body = e.toJSON();
+      if (e.status === 401) ctx.set("www-authenticate", 'Bearer realm="agentd"');
+      // Refused before its body was read: close the connection instead of waiting for (and
+      // discarding) a body the client may trickle forever.
+      if (!ctx.req.complete && hasBody(ctx)) ctx.set("connection", "close");
     }
   };
 }
+
+const hasBody = (ctx: Context): boolean => Number(ctx.get("content-length") || 0) > 0 || ctx.get("transfer-encoding") !== "";
 
 /** Errors raised by Koa or raw-body carry a status; keep their 4xx meaning. */
 function fromKoaError(err: unknown): AgentdError | null {
@@ -40,24 +48,38 @@ function fromKoaError(err: unknown): AgentdError | null {
   return null;
 }
 
-/** Reads JSON bodies with a size limit; anything else than JSON is a clear 4xx. */
+/**
+ * Reads JSON bodies, after auth (an unauthenticated client cannot make the daemon wait for its
+ * body). A body must say `Content-Type: application/json`: web pages can send text/plain or
+ * untyped bodies cross-origin without a CORS preflight, JSON they cannot. No body reads as `{}`.
+ */
 export function jsonBody(limitBytes: number) {
   return async (ctx: Context, next: Next): Promise<void> => {
     const state = ctx.state as AgentdState;
     state.body = undefined;
     if (ctx.method === "POST" || ctx.method === "PUT" || ctx.method === "PATCH") {
       const length = Number(ctx.get("content-length") || 0);
-      if (length > limitBytes) throw new AgentdError("payload_too_large", `request body of ${length} bytes exceeds the ${limitBytes} byte limit`);
-      const raw = await getRawBody(ctx.req, { limit: limitBytes, encoding: "utf8" });
-      if (raw.trim() === "") state.body = {};
+      if (!hasBody(ctx)) state.body = {};
       else {
-        if (!ctx.is("application/json") && ctx.get("content-type")) {
-          throw new AgentdError("validation_error", `unsupported content-type "${ctx.get("content-type")}"; send application/json`);
+        if (!ctx.is("application/json")) {
+          const type = ctx.get("content-type");
+          throw new AgentdError(
+            "unsupported_media_type",
+            `${type ? `unsupported content-type "${type}"` : "the request body has no content-type"}: send the body as JSON with 'Content-Type: application/json' (or send no body)`,
+          );
         }
-        try {
-          state.body = JSON.parse(raw);
-        } catch (err) {
-          throw new AgentdError("invalid_json", `request body is not valid JSON: ${(err as Error).message}`);
+        if (length > limitBytes) throw new AgentdError("payload_too_large", `request body of ${length} bytes exceeds the ${limitBytes} byte limit`);
+        const raw = await getRawBody(ctx.req, { limit: limitBytes });
+        if (!isUtf8(raw)) throw validation("request body is not valid UTF-8; send JSON text encoded as UTF-8");
+        const text = raw.toString("utf8");
+        if (text.trim() === "") state.body = {};
+        else {
+          try {
+            state.body = JSON.parse(text);
+          } catch (err) {
+            throw new AgentdError("invalid_json", `request body is not valid JSON: ${(err as Error).message}`);
+          }
+          checkJsonShape(state.body);
         }
       }
     }

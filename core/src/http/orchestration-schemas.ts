@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { Cwd } from "./schemas.ts";
+import { Cwd, ModelName } from "./schemas.ts";
 import { ESCALATION_DECISIONS, ESCALATION_KINDS, type EscalationDecisionKind, type EscalationKind } from "../types.ts";
 
 /** Request schemas of the agent-to-agent routes (docs/api-contract.md, "Agent to agent"). */
@@ -12,7 +12,7 @@ export const SpawnBody = Type.Object(
     task: Text,
     provider: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: "^[a-z0-9][a-z0-9_-]*$", description: '"auto" or a registered provider; default: the parent session\'s' })),
     cwd: Type.Optional(Cwd),
-    model: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    model: Type.Optional(ModelName),
     idempotency_key: Type.Optional(IdempotencyKey),
   },
   strict,

@@ -9,6 +9,13 @@ const IdempotencyKey = Type.String({ minLength: 1, maxLength: 200, description: 
 const ProviderName = Type.String({ minLength: 1, maxLength: 64, pattern: "^[a-z0-9][a-z0-9_-]*$", description: '"auto" or a registered provider' });
 const Text = Type.String({ minLength: 1, maxLength: 1_000_000 });
 const Id = Type.String({ minLength: 1, maxLength: 100 });
+/** A model name reaches providers' command lines (codex -m): no leading "-", spaces or shell characters. */
+export const ModelName = Type.String({
+  minLength: 1,
+  maxLength: 128,
+  pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$",
+  description: 'a model name: a letter or digit, then letters, digits and . _ : / - (at most 128 characters), e.g. "gpt-5-codex"',
+});
 /**
  * A provider's working directory: absolute and normalized (so "../../etc" or "a/./b" tricks cannot
  * hide where a process runs), with no NUL or control characters. Whether it exists is the
@@ -25,7 +32,7 @@ export const CreateSessionBody = Type.Object(
   {
     title: Type.Optional(Type.String({ maxLength: 500 })),
     provider: Type.Optional(ProviderName),
-    model: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    model: Type.Optional(ModelName),
     cwd: Type.Optional(Cwd),
     idempotency_key: Type.Optional(IdempotencyKey),
   },
@@ -37,7 +44,7 @@ export const SendMessageBody = Type.Object(
     text: Text,
     role: Type.Optional(Type.Literal("user", { description: "only user messages can be posted" })),
     provider: Type.Optional(ProviderName),
-    model: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    model: Type.Optional(ModelName),
     idempotency_key: Type.Optional(IdempotencyKey),
   },
   strict,
@@ -48,7 +55,7 @@ export const CreateRunBody = Type.Object(
     session_id: Id,
     prompt: Text,
     provider: Type.Optional(ProviderName),
-    model: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    model: Type.Optional(ModelName),
     idempotency_key: Type.Optional(IdempotencyKey),
   },
   strict,

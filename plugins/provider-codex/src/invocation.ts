@@ -100,18 +100,24 @@ export function buildArgs(t: TurnInvocation): string[] {
     "never",
     "-s",
     t.sandbox,
-    ...(t.profile ? ["-p", t.profile] : []),
-    ...(t.model ? ["-m", t.model] : []),
+    ...(t.profile ? ["-p", optionValue("-p (profile)", t.profile)] : []),
+    ...(t.model ? ["-m", optionValue("-m (model)", t.model)] : []),
     "-C",
-    t.cwd,
+    optionValue("-C (cwd)", t.cwd),
     "-c",
     "allow_login_shell=false",
     ...(t.sandboxNetwork && t.sandbox === "workspace-write" ? ["-c", "sandbox_workspace_write.network_access=true"] : []),
     ...t.extraArgs,
-    ...(t.threadId ? ["resume", t.threadId] : []),
+    ...(t.threadId ? ["resume", optionValue("resume (thread id)", t.threadId)] : []),
     "--",
     t.prompt,
   ];
+}
+
+/** A value after an option must not read as an option itself (a model named "--yolo" would be one). */
+function optionValue(what: string, value: string): string {
+  if (value.startsWith("-")) throw new Error(`refusing to run codex: the ${what} value "${value}" starts with "-" and would be read as an option; use a name that starts with a letter or digit`);
+  return value;
 }
 
 /** argv for diagnose: the prompt shortened, everything else as run. */

@@ -1,4 +1,4 @@
-import { AgentdError, definePlugin, resolveStreamRequest, STREAM_PATH, StreamQuery, Type, validateQuery, type AgentdState } from "@agentd/core";
+import { AgentdError, definePlugin, PluginError, resolveStreamRequest, STREAM_PATH, StreamQuery, Type, validateQuery, type AgentdState } from "@agentd/core";
 import { SseConnection } from "./sse-connection.ts";
 
 /**
@@ -14,7 +14,7 @@ export default definePlugin({
       heartbeatMs: Type.Integer({ minimum: 50, default: 15_000 }),
       retryMs: Type.Integer({ minimum: 0, default: 2_000 }),
       maxBufferBytes: Type.Integer({ minimum: 1024, default: 1024 * 1024 }),
-      allowOrigin: Type.String({ default: "*" }),
+      allowOrigin: Type.String({ default: "" }),
     },
     { additionalProperties: false },
   ),
@@ -22,9 +22,13 @@ export default definePlugin({
     { flag: "--sse-heartbeat-ms", env: ["AGENTD_SSE_HEARTBEAT_MS"], key: "heartbeatMs", type: "number", description: "comment heartbeat interval on SSE streams (default 15000)" },
     { flag: "--sse-retry-ms", env: ["AGENTD_SSE_RETRY_MS"], key: "retryMs", type: "number", description: "the retry: delay sent to SSE clients (default 2000)" },
     { flag: "--sse-max-buffer-bytes", env: ["AGENTD_SSE_MAX_BUFFER_BYTES"], key: "maxBufferBytes", type: "number", description: "bytes queued for a slow SSE client before it is closed with event: overflow (default 1 MiB)" },
-    { flag: "--sse-allow-origin", env: ["AGENTD_SSE_ALLOW_ORIGIN"], key: "allowOrigin", type: "string", description: 'Access-Control-Allow-Origin on SSE streams ("" for none; default "*": auth is by header or ticket, never cookies)' },
+    { flag: "--sse-allow-origin", env: ["AGENTD_SSE_ALLOW_ORIGIN"], key: "allowOrigin", type: "string", description: "removed: use --allowed-origin (core), which covers every route" },
   ],
   apply(gateway, config) {
+    // A wildcard here once let any web page read every transcript; CORS is now core's, per origin.
+    if (config.allowOrigin) {
+      throw new PluginError("transport-sse", `--sse-allow-origin (AGENTD_SSE_ALLOW_ORIGIN) was removed: list the web origins whose pages may use this daemon with --allowed-origin URL (repeatable); streams echo only those in Access-Control-Allow-Origin`);
+    }
     const connections = new Set<SseConnection>();
 
     gateway.router.get(STREAM_PATH, (ctx) => {

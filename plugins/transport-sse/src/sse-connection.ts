@@ -5,7 +5,6 @@ export interface SseSettings {
   heartbeatMs: number;
   retryMs: number;
   maxBufferBytes: number;
-  allowOrigin: string;
 }
 
 /** Why the server ends a stream; sent as a final named event so the client knows what to do. */
@@ -41,7 +40,7 @@ export class SseConnection {
       "x-accel-buffering": "no",
       // One stream per connection: when it ends the socket closes, so its buffer is freed with it.
       connection: "close",
-      ...(settings.allowOrigin ? { "access-control-allow-origin": settings.allowOrigin } : {}),
+      // Access-Control-Allow-Origin, when the Origin is allowed, was set by core's request guard.
     });
     this.feed = EventFeed.forRequest(events, request, settings.maxBufferBytes, {
       send: (event) => this.write(eventFrame(event)),

@@ -1,12 +1,13 @@
-import type { IncomingMessage } from "node:http";
+import { STATUS_CODES, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { AgentdError, definePlugin, isAgentdError, resolveStreamRequest, STREAM_PATH, StreamQuery, Type, validateQuery } from "@agentd/core";
+import { AgentdError, definePlugin, guardRequest, isAgentdError, resolveStreamRequest, STREAM_PATH, StreamQuery, Type, validateQuery } from "@agentd/core";
 import { WebSocketServer } from "ws";
 import { CLOSE, WsConnection } from "./ws-connection.ts";
 
 /**
- * WebSocket on `/stream` (upgrade). Auth, validation and ownership are checked on the HTTP
- * upgrade request, so a refused client gets a real 401/400/404 response, never an open socket.
+ * WebSocket on `/stream` (upgrade). Origin and Host (core's guard: a browser sends Origin with
+ * every WebSocket, and no CORS protects one), auth, validation and ownership are checked on the
+ * HTTP upgrade request, so a refused client gets a real 401/403/400/404 response, never an open socket.
  */
 export default definePlugin({
   name: "transport-ws",
@@ -38,6 +39,7 @@ export default definePlugin({
       }
       let request;
       try {
+        guardRequest(gateway, req.headers);
         const query = validateQuery(StreamQuery, Object.fromEntries(url.searchParams));
         const principal = gateway.auth.fromStream(req.headers, query.ticket);
         request = resolveStreamRequest(gateway.services, principal, query);
@@ -82,13 +84,14 @@ export default definePlugin({
 /** Answer an upgrade with a plain HTTP error (the same JSON body as the REST API) and hang up. */
 function refuse(socket: Duplex, err: AgentdError): void {
   const body = JSON.stringify(err.toJSON());
-  const reason = err.status === 401 ? "Unauthorized" : err.status === 404 ? "Not Found" : err.status === 400 ? "Bad Request" : "Error";
   socket.end(
-    `HTTP/1.1 ${err.status} ${reason}\r\n` +
+    `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? "Error"}\r\n` +
       "Content-Type: application/json; charset=utf-8\r\n" +
       `Content-Length: ${Buffer.byteLength(body)}\r\n` +
       (err.status === 401 ? 'WWW-Authenticate: Bearer realm="agentd"\r\n' : "") +
       "Connection: close\r\n\r\n" +
       body,
   );
+  // end() only half-closes: a peer that never closes its side would keep the descriptor.
+  setTimeout(() => socket.destroy(), 1_000).unref();
 }
