@@ -37,6 +37,7 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
   const sources = pluginSources(config);
   const plugins = await loadPlugins(gateway, sources, argv, env);
   checkUnknownFlags(argv, new Set([...CORE_OPTIONS.map((o) => o.flag), ...plugins.flatMap((p) => (p.options ?? []).map((o) => o.flag))]));
+  refuseOpenExposure(config, gateway.auth.required, log);
 
   const storage = gateway.storage;
   await storage.open();
@@ -45,7 +46,6 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
   gateway.attachServices(services);
   await recoverInterruptedRuns(gateway, log);
 
-  refuseOpenExposure(config, gateway.auth.required, log);
   buildHttpApp(gateway);
   const server = createHttpServer(gateway.app.callback(), config, log).listen({ port: config.port, host: config.host });
   await new Promise<void>((resolve, reject) => {

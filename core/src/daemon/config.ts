@@ -222,7 +222,4 @@ function checkNetworkLimits(config: DaemonConfig): void {
     if (!Number.isInteger(config[key]) || config[key] < 1) throw new ConfigError(`${key} must be a positive integer, got ${config[key]}`);
   }
   if (!Number.isInteger(config.maxConnections) || config.maxConnections < 0) throw new ConfigError(`--max-connections must be 0 (derive from ulimit -n) or a positive integer, got ${config.maxConnections}`);
-  if (config.headersTimeoutMs > config.requestTimeoutMs) {
-    throw new ConfigError(`--headers-timeout-ms (${config.headersTimeoutMs}) must not exceed --request-timeout-ms (${config.requestTimeoutMs}): the request timeout covers the headers too`);
-  }
 }

@@ -45,12 +45,14 @@ export function defaultMaxConnections(limit = openFileLimit()): number {
  * read, so SSE, WebSocket and long-poll responses are not cut), and connection caps.
  */
 export function createHttpServer(listener: RequestListener, limits: ServerLimits, log: Logger): Server {
+  // Node refuses a headers timeout longer than the request timeout, which covers the headers too.
+  const headersTimeout = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs);
   const server = createServer(
     {
-      headersTimeout: limits.headersTimeoutMs,
+      headersTimeout,
       requestTimeout: limits.requestTimeoutMs,
       // How often Node checks those timeouts (its default, 30 s, would let them overrun by as much).
-      connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(limits.headersTimeoutMs / 4))),
+      connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(headersTimeout / 4))),
       keepAliveTimeout: 65_000,
     },
     listener,
