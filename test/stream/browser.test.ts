@@ -25,8 +25,11 @@ describe("browser (chromium + the example page)", { skip: existsSync(CHROMIUM) ?
   let browser: Browser;
 
   before(async () => {
-    d = await streamDaemon();
-    site = await serveExample({ daemonUrl: d.url, token: TOKEN_A });
+    // The page is served from another origin than the daemon's: it must be allowed explicitly.
+    const siteOptions = { daemonUrl: "", token: TOKEN_A };
+    site = await serveExample(siteOptions);
+    d = await streamDaemon({ args: ["--allowed-origin", site.url] });
+    siteOptions.daemonUrl = d.url;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],

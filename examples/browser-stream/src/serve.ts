@@ -1,7 +1,7 @@
 // Serves the example page, its script bundled with esbuild, and a ticket endpoint that trades the
 // daemon token (held here, server side) for single-use stream tickets. Used by the browser test;
-// run it by hand with:
-//   node --import tsx examples/browser-stream/src/serve.ts --daemon http://127.0.0.1:8765 --token T
+// run it by hand (the daemon started with --allowed-origin http://127.0.0.1:8080) with:
+//   node --import tsx examples/browser-stream/src/serve.ts --port 8080 --daemon http://127.0.0.1:8765 --token T
 // then open the printed URL with ?session=<id>&transport=sse|ws.
 import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
