@@ -89,6 +89,18 @@ describe("input hardening", () => {
       assert.equal(res.status, 401, `${method} ${path}`);
       assert.equal(res.headers["www-authenticate"], 'Bearer realm="agentd"', `${method} ${path}`);
     }
+    // Auth comes before the body: without a token a bad, mistyped or oversized body is still a 401.
+    for (const [headers, body] of [
+      [{ "content-type": "application/json" }, '{"title":'],
+      [{ "content-type": "text/plain" }, "hello"],
+      [{ "content-type": "application/json" }, `{"title":${nested(6000)}}`],
+      [{ "content-type": "application/json" }, JSON.stringify({ title: "x".repeat(1_100_000) })],
+    ] as const) {
+      const res = await rawRequest(d.url, { method: "POST", path: "/sessions", headers, body });
+      assert.equal(res.status, 401, `${JSON.stringify(headers)} ${body.slice(0, 20)}: ${res.text}`);
+      assert.equal(res.headers["www-authenticate"], 'Bearer realm="agentd"');
+      assert.equal(res.headers.connection, "close", "the unread body is not waited for");
+    }
   });
 
   test("a model name must look like one: 400 on every route that takes one, before anything is created", async () => {

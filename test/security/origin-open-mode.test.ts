@@ -178,6 +178,10 @@ describe("--allowed-origin", () => {
     const bad = await startFailure(["--allowed-origin", "ui.example/app"]);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /--allowed-origin expects a web origin like https:\/\/ui\.example\.com.*got "ui\.example\/app"/);
+    // The old wildcard switch is gone; using it says what replaced it.
+    const old = await startFailure(["--sse-allow-origin", "*"]);
+    assert.equal(old.code, 1);
+    assert.match(old.stderr, /--sse-allow-origin .* was removed: .* --allowed-origin URL/);
   });
 });
 
