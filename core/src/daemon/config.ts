@@ -53,7 +53,7 @@ export const DEFAULTS: Omit<DaemonConfig, "pluginConfig" | "plugins" | "configFi
   maxStreamsPerPrincipal: 1000,
   insecureOpen: false,
   maxConnections: 0,
-  maxConnectionsPerIp: 1024,
+  maxConnectionsPerIp: 2048,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
 };
@@ -103,7 +103,7 @@ export const CORE_OPTIONS: readonly (PluginOption & { key: keyof DaemonConfig })
   { flag: "--allowed-origin", env: ["AGENTD_ALLOWED_ORIGINS"], key: "allowedOrigins", type: "string[]", description: "a web origin (e.g. https://ui.example.com) whose pages may call this daemon; repeatable. Others get 403; the daemon's own origin is always allowed" },
   { flag: "--insecure-open", env: ["AGENTD_INSECURE_OPEN"], key: "insecureOpen", type: "boolean", description: "allow a non-loopback --host with no token: anyone who reaches the port can run agents as you" },
   { flag: "--max-connections", env: ["AGENTD_MAX_CONNECTIONS"], key: "maxConnections", type: "number", description: "open connections in total (default: 3/4 of the open-file limit, 736 at ulimit -n 1024); more are closed at once" },
-  { flag: "--max-connections-per-ip", env: ["AGENTD_MAX_CONNECTIONS_PER_IP"], key: "maxConnectionsPerIp", type: "number", description: "open connections from one client IP (default 1024)" },
+  { flag: "--max-connections-per-ip", env: ["AGENTD_MAX_CONNECTIONS_PER_IP"], key: "maxConnectionsPerIp", type: "number", description: "open connections from one client IP (default 2048: above the 1,000 streams one token may hold)" },
   { flag: "--headers-timeout-ms", env: ["AGENTD_HEADERS_TIMEOUT_MS"], key: "headersTimeoutMs", type: "number", description: "request line and headers must arrive within this (default 10000; 408 after)" },
   { flag: "--request-timeout-ms", env: ["AGENTD_REQUEST_TIMEOUT_MS"], key: "requestTimeoutMs", type: "number", description: "a whole request, headers and body, must arrive within this (default 30000; 408 after). Streams and waits are not limited" },
   { flag: "--event-retention-days", env: ["AGENTD_EVENT_RETENTION_DAYS"], key: "eventRetentionDays", type: "number", description: "delete events older than this many days (default 30; 0 keeps all)" },
