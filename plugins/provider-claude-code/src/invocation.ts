@@ -26,7 +26,7 @@ export const CLAUDE_OPTIONS: readonly PluginOption[] = [
   { flag: "--claude-model", env: ["AGENTD_CLAUDE_MODEL"], key: "model", type: "string", description: "default Claude model (--model) when the session sets none" },
   { flag: "--claude-permission-mode", env: ["AGENTD_CLAUDE_PERMISSION_MODE"], key: "permissionMode", type: "string", description: `claude --permission-mode: ${PERMISSION_MODES.join(" | ")} (default: claude's own)` },
   { flag: "--claude-allowed-tools", env: ["AGENTD_CLAUDE_ALLOWED_TOOLS"], key: "allowedTools", type: "string[]", description: 'a tool claude may use without asking, repeatable, e.g. --claude-allowed-tools "Bash(git *)"' },
-  { flag: "--claude-extra-arg", env: ["AGENTD_CLAUDE_EXTRA_ARGS"], key: "extraArgs", type: "string[]", description: "one extra claude argument, repeatable, e.g. --claude-extra-arg --effort --claude-extra-arg low" },
+  { flag: "--claude-extra-arg", env: ["AGENTD_CLAUDE_EXTRA_ARGS"], key: "extraArgs", type: "string[]", description: "one extra claude argument, repeatable, e.g. --claude-extra-arg=--effort --claude-extra-arg low (use = when the value starts with --)" },
   { flag: "--claude-permission-prompt", env: ["AGENTD_CLAUDE_PERMISSION_PROMPT"], key: "permissionPrompt", type: "boolean", description: "offer claude agentd's permission tool, so its permission requests become escalations (default true)" },
   { flag: "--claude-permission-timeout-s", env: ["AGENTD_CLAUDE_PERMISSION_TIMEOUT_S"], key: "permissionTimeoutS", type: "number", description: "deny a permission request nobody answered within this many seconds (default 600)" },
 ];
