@@ -15,9 +15,13 @@ export interface RunRequest {
   meta: Record<string, unknown>;
 }
 
-/** A child session about to be spawned by a parent run. `onSpawn` taps may rewrite or veto it. */
+/**
+ * A child session about to be spawned. `onSpawn` taps may rewrite or veto it. `parentRun` is the
+ * spawning run (`POST /runs/:id/spawn`), or for `POST /sessions/:id/spawn` the session's running
+ * run, null when none was running (a client or operator spawned from outside any run).
+ */
 export interface SpawnRequest {
-  parentRun: Run;
+  parentRun: Run | null;
   parentSession: Session;
   task: string;
   provider: string;
