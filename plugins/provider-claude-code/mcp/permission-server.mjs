@@ -2,7 +2,7 @@
 // agentd's permission tool for Claude Code: a minimal MCP server on stdio (newline-delimited
 // JSON-RPC) that claude starts for one turn (--mcp-config, --permission-prompt-tool
 // mcp__agentd__permission). Each permission request becomes an agentd escalation of kind
-// "permission" raised to the run's parent session (POST /runs/:id/reply-parent, with the run's own
+// "permission_request" raised to the run's parent session (POST /runs/:id/reply-parent, with the run's own
 // token from the environment claude passes on); the decision resolved over REST is claude's answer:
 // approve -> allow, deny / answer -> deny with the text. See docs/claude-code-provider.md.
 // Plain JavaScript so claude can start it with `node` alone.
@@ -52,7 +52,7 @@ async function decide({ tool_name: toolName, input, tool_use_id: toolUseId }) {
   const text = `Claude Code asks permission to use ${toolName}: ${summary.length > 2000 ? `${summary.slice(0, 2000)}...` : summary}`;
   let asked;
   try {
-    asked = await call("POST", `/runs/${encodeURIComponent(RUN_ID)}/reply-parent`, { text, request_kind: "permission", idempotency_key: `claude-permission-${RUN_ID}-${toolUseId ?? Date.now()}` });
+    asked = await call("POST", `/runs/${encodeURIComponent(RUN_ID)}/reply-parent`, { text, request_kind: "permission_request", idempotency_key: `claude-permission-${RUN_ID}-${toolUseId ?? Date.now()}` });
   } catch (err) {
     return deny(`agentd permission tool: the daemon did not answer (${err.message}); the tool is denied`);
   }
