@@ -4,7 +4,8 @@
  * session id, the final text, the usage and the failure. No I/O here, so it is tested over real output.
  *
  * Event types (stable, documented in docs/claude-code-provider.md):
- *   claude.session_started, claude.session_mismatch, agent.message, agent.reasoning,
+ *   claude.session_started, claude.session_mismatch, claude.permission_denied, claude.api_error,
+ *   agent.message, agent.reasoning,
  *   tool.call (phase "started": the tool_use; phase "completed": its tool_result),
  *   run.usage, claude.result_error, claude.system (other system lines), claude.event (unknown),
  *   claude.output (a stdout line that is not JSON).
@@ -64,7 +65,12 @@ export class ClaudeTurnReader {
     }
     switch (event.type) {
       case "system":
-        return event.subtype === "init" ? this.init(event) : [{ eventType: "claude.system", data: { subtype: str(event.subtype), event } }];
+        if (event.subtype === "init") return this.init(event);
+        if (event.subtype === "permission_denied") {
+          // claude refused a tool by itself (no permission tool, or the mode/rules said no).
+          return [{ eventType: "claude.permission_denied", data: { tool_name: str(event.tool_name), tool_use_id: str(event.tool_use_id), message: str(event.message) } }];
+        }
+        return [{ eventType: "claude.system", data: { subtype: str(event.subtype), event } }];
       case "assistant":
         return this.assistant(event);
       case "user":
