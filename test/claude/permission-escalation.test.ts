@@ -10,6 +10,7 @@ import { CLAUDE_BIN, CLAUDE_TEST_ENV, claudeAvailability, events, finished, INST
 import { reply, startScriptedMessagesServer, type ScriptedMessagesServer } from "./scripted-messages-server.ts";
 
 const availability = claudeAvailability();
+const POLICY = join(import.meta.dirname, "fixtures", "permission-policy.ts");
 
 describe("claude-code permission requests become escalations", { skip: availability.skip, timeout: 600_000 }, () => {
   if (!availability.installed) {
@@ -25,7 +26,7 @@ describe("claude-code permission requests become escalations", { skip: availabil
   before(async () => {
     model = await startScriptedMessagesServer();
     // No allowed tools and claude's default permission mode: creating a file needs permission.
-    daemon = await startDaemon({ args: ["--claude-bin", CLAUDE_BIN, "--claude-permission-timeout-s", "120"], env: { ...model.claudeEnv(home), ...CLAUDE_TEST_ENV } });
+    daemon = await startDaemon({ args: ["--claude-bin", CLAUDE_BIN, "--claude-permission-timeout-s", "120", "--plugin", POLICY], env: { ...model.claudeEnv(home), ...CLAUDE_TEST_ENV } });
     client = api(daemon.url);
   });
   after(async () => {
@@ -83,6 +84,22 @@ describe("claude-code permission requests become escalations", { skip: availabil
     if (resolved.body.run) await finished(client, resolved.body.run.id);
   });
 
+  it("an onEscalate policy decides at once: the tool runs with no one asked", async () => {
+    const parent = await newSession(client, { cwd: workDir });
+    model.enqueue(reply.toolUse("Bash", { command: "touch policy-ok.txt", description: "x" }), reply.text("done by policy"), reply.text("noted the decision"));
+    const spawned = await client.post(`/sessions/${parent}/spawn`, { task: "create the policy file" });
+    const run = await finished(client, spawned.body.run.id);
+    assert.equal(run.status, "completed", run.error);
+    assert.equal(run.output, "done by policy");
+    assert.ok(existsSync(join(workDir, "policy-ok.txt")));
+    const [escalation] = (await client.get(`/sessions/${parent}/escalations`)).body.escalations;
+    assert.deepEqual([escalation.status, escalation.decision, escalation.decided_by], ["resolved", "approve", "policy:test-claude-permission-policy"]);
+    // The decision is also delivered as a message that queues a follow-up run: let it finish.
+    const delivered = (await events(client, parent)).find((e) => e.event_type === "escalation.resolved")!.data.delivered_run_id;
+    assert.ok(delivered);
+    await finished(client, delivered);
+  });
+
   it("a root session has no parent to ask: the request is denied at once, saying how to allow the tool", async () => {
     const sessionId = await newSession(client, { cwd: workDir });
     model.enqueue(reply.toolUse("Bash", { command: "touch orphan-marker.txt", description: "x" }), reply.text("could not"));
@@ -104,5 +121,35 @@ describe("claude-code permission requests become escalations", { skip: availabil
     model.clear();
     await until(() => processesOfRun(runId).length === 0, 10_000, "every process of the run to be gone").catch(() => assert.fail(`left: ${JSON.stringify(processesOfRun(runId))}`));
     assert.equal((await client.get(`/escalations/${escalation.id}`)).body.escalation.status, "pending", "documented limit: the escalation stays pending");
+  });
+});
+
+describe("claude-code permission requests nobody answers", { skip: availability.skip, timeout: 300_000 }, () => {
+  if (!availability.installed) {
+    it("has the claude test binary installed (AGENTD_REQUIRE_CLAUDE=1)", () => assert.fail(INSTALL_HINT));
+    return;
+  }
+  it("are denied after --claude-permission-timeout-s, saying so to claude", async () => {
+    const model = await startScriptedMessagesServer();
+    const home = tempDir("agentd-claude-home-");
+    const workDir = tempDir("agentd-claude-cwd-");
+    const daemon = await startDaemon({ args: ["--claude-bin", CLAUDE_BIN, "--claude-permission-timeout-s", "1"], env: { ...model.claudeEnv(home), ...CLAUDE_TEST_ENV } });
+    try {
+      const client = api(daemon.url);
+      const parent = await newSession(client, { cwd: workDir });
+      model.enqueue(reply.toolUse("Bash", { command: "touch late-marker.txt", description: "x" }), reply.text("nobody answered"));
+      const spawned = await client.post(`/sessions/${parent}/spawn`, { task: "create a file" });
+      const run = await finished(client, spawned.body.run.id);
+      assert.equal(run.status, "completed", run.error);
+      assert.ok(!existsSync(join(workDir, "late-marker.txt")));
+      const done = (await events(client, spawned.body.session.id, run.id)).find((e) => e.event_type === "tool.call" && e.data.phase === "completed")!;
+      assert.match(done.data.output, /nobody answered escalation esc_\S+ within 1 s, so Bash is denied/);
+    } finally {
+      await daemon.stop();
+      await model.close();
+      cleanup(daemon.dataDir);
+      cleanup(home);
+      cleanup(workDir);
+    }
   });
 });
