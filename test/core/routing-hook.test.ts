@@ -6,12 +6,13 @@ import { api, cleanup, startDaemon, type DaemonHandle } from "../support/daemon.
 
 const ROUTER = "./examples/route-by-prefix/src/index.ts";
 const SHOUT = "./examples/custom-provider/src/index.ts";
+const POLICY = "./test/core/fixtures/route-policy.ts";
 
 describe("routeProvider hook (examples/route-by-prefix)", () => {
   let d: DaemonHandle;
   before(async () => {
     // codex and claude made unavailable, so the built-in order ends at embedded whatever is installed.
-    d = await startDaemon({ args: ["--plugin", SHOUT, "--plugin", ROUTER, "--codex-bin", "/nonexistent/codex", "--claude-bin", "/nonexistent/claude"] });
+    d = await startDaemon({ args: ["--plugin", SHOUT, "--plugin", ROUTER, "--plugin", POLICY, "--codex-bin", "/nonexistent/codex", "--claude-bin", "/nonexistent/claude"] });
   });
   after(async () => {
     await d.stop();
@@ -41,6 +42,15 @@ describe("routeProvider hook (examples/route-by-prefix)", () => {
     const { run } = await converse("@shout Respond with exactly: explicit", "embedded");
     assert.equal(run.provider, "embedded");
     assert.deepEqual(run.routing, { requested: "embedded", resolved: "embedded", reason: "requested explicitly" });
+  });
+
+  it("a tap that names an unregistered provider, or throws, fails the run saying so", async () => {
+    const missing = (await converse("route-missing please")).run;
+    assert.equal(missing.status, "failed");
+    assert.match(missing.error, /a routeProvider tap chose provider "ghost", which is not registered \(registered: .*shout.*\); fix or remove the routing plugin \(auto: test-route-policy sent it to ghost\)/);
+    const thrown = (await converse("route-throw please")).run;
+    assert.equal(thrown.status, "failed");
+    assert.match(thrown.error, /test-route-policy cannot decide: the routing table is unreadable/);
   });
 
   it("daemon status lists the routing plugin", async () => {

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { agentctl } from "../cli/cli-helpers.ts";
 import { api, cleanup, until, type DaemonHandle } from "../support/daemon.ts";
-import { events, finished, key, liveParent, running, session, SPAWN_POLICY, startA2aDaemon, TOKEN, type Client } from "./helpers.ts";
+import { events, finished, key, liveParent, running, script, send, session, SPAWN_POLICY, startA2aDaemon, stepsOf, TOKEN, type Client } from "./helpers.ts";
 
 const STRANGER = "stranger-token-0002";
 
@@ -112,6 +112,28 @@ describe("POST /sessions/:id/spawn", () => {
     assert.equal(provider.status, 400);
     assert.match(provider.body.error.message, /unknown provider "nosuch"/);
     assert.equal((await client.get(`/sessions/${parent}/children`)).body.children.length, 0, "nothing was created");
+  });
+
+  it("a run token spawns from its own session only (its run is the parent); elsewhere 403 or 404", async () => {
+    const unrelated = await session(client, "slow");
+    const own = await session(client, "script");
+    const json = (args: string[]) => ({ agentctl: ["--format", "json", ...args] });
+    const runId = await send(
+      client,
+      own,
+      script(
+        json(["tool", "session-spawn", "--parent-session-id", own, "--provider", "slow", "--task", "sleep 1"]),
+        json(["tool", "session-spawn", "--parent-session-id", "{{0.session.id}}", "--task", "sleep 1"]),
+        json(["tool", "session-spawn", "--parent-session-id", unrelated, "--task", "sleep 1"]),
+      ),
+    );
+    const [fromOwn, fromChild, fromUnrelated] = stepsOf(await finished(client, runId));
+    assert.equal(fromOwn.code, 0, fromOwn.stderr);
+    assert.equal(JSON.parse(fromOwn.stdout).session.parent_run_id, runId, "the running run (the caller) is the parent run");
+    assert.equal(fromChild.code, 4);
+    assert.match(fromChild.stderr, /forbidden \(HTTP 403\): a run token may spawn only from its own session/);
+    assert.equal(fromUnrelated.code, 4);
+    assert.match(fromUnrelated.stderr, /not_found \(HTTP 404\)/);
   });
 
   it("an idempotency key replays the same child", async () => {
