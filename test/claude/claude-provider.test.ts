@@ -99,6 +99,16 @@ describe("claude-code provider with the real claude binary", { skip: availabilit
     assert.equal(calls[1].data.is_error, false);
   });
 
+  it("claude's Bash sees the run's environment: agentctl on PATH, the run's ids and token", async () => {
+    model.enqueue(reply.toolUse("Bash", { command: 'echo "run=$AGENTD_RUN_ID session=$AGENTD_SESSION_ID token=${AGENTCTL_AUTH_TOKEN:+set}"; command -v agentctl', description: "env" }), reply.text("checked"));
+    const sessionId = await newSession(client, { cwd: workDir });
+    const runId = await send(client, sessionId, "show the env");
+    assert.equal((await finished(client, runId)).status, "completed");
+    const done = (await events(client, sessionId, runId)).find((e) => e.event_type === "tool.call" && e.data.phase === "completed")!;
+    assert.match(done.data.output, new RegExp(`run=${runId} session=${sessionId} token=set`));
+    assert.match(done.data.output, /\/bin\/agentctl$/m);
+  });
+
   it("a model error (HTTP 500) fails the run with claude's message", async () => {
     model.enqueue(reply.httpError(500, "scripted overload"));
     const sessionId = await newSession(client, { cwd: workDir });
