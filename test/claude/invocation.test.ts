@@ -33,21 +33,21 @@ describe("claude invocation", () => {
     assert.equal(PERMISSION_TOOL, "mcp__agentd__permission");
   });
 
-  it("finds claude on PATH, checks its version, and says what to install otherwise", () => {
+  it("finds claude on PATH, checks its version, and says what to install otherwise", async () => {
     const dir = tempDir("agentd-claude-path-");
     try {
       mkdirSync(join(dir, "bin"));
       const fake = join(dir, "bin", "claude");
       writeFileSync(fake, "#!/bin/sh\necho '2.1.400 (Claude Code)'\n");
       chmodSync(fake, 0o755);
-      assert.deepEqual(resolveClaudeBin("claude", `/nonexistent:${join(dir, "bin")}`), { ok: true, path: fake, version: "2.1.400" });
-      const missing = resolveClaudeBin("claude", "/nonexistent");
+      assert.deepEqual(await resolveClaudeBin("claude", `/nonexistent:${join(dir, "bin")}`), { ok: true, path: fake, version: "2.1.400" });
+      const missing = await resolveClaudeBin("claude", "/nonexistent");
       assert.equal(missing.ok, false);
       assert.match(missing.ok ? "" : missing.reason, /not found on PATH: install it with "npm install -g @anthropic-ai\/claude-code@2\.1\.328"/);
       writeFileSync(join(dir, "noexec"), "");
-      const noexec = resolveClaudeBin(join(dir, "noexec"));
+      const noexec = await resolveClaudeBin(join(dir, "noexec"));
       assert.match(noexec.ok ? "" : noexec.reason, /is not executable: chmod \+x it/);
-      assert.equal(resolveClaudeBin("bin/claude", "", dir).ok, true, "a relative path is resolved against the cwd");
+      assert.equal((await resolveClaudeBin("bin/claude", "", dir)).ok, true, "a relative path is resolved against the cwd");
     } finally {
       cleanup(dir);
     }

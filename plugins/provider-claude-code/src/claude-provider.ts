@@ -29,8 +29,8 @@ export function createClaudeProvider(config: ClaudeConfig): Provider {
   return {
     name: "claude-code",
     description: "Claude Code CLI (claude -p --output-format stream-json), one claude session per agentd session",
-    availability() {
-      const found = resolveClaudeBin(config.bin);
+    async availability() {
+      const found = await resolveClaudeBin(config.bin);
       return found.ok ? { ok: true } : { ok: false, reason: found.reason };
     },
     describe: () => invocation({}),
@@ -39,7 +39,7 @@ export function createClaudeProvider(config: ClaudeConfig): Provider {
 }
 
 async function runTurn(ctx: RunContext, config: ClaudeConfig, invocation: (extra: Record<string, unknown>) => Record<string, unknown>): Promise<ProviderResult> {
-  const found = resolveClaudeBin(config.bin);
+  const found = await resolveClaudeBin(config.bin);
   if (!found.ok) throw new Error(found.reason);
   const cwd = ctx.session.cwd ?? process.cwd();
   if (!isDirectory(cwd)) throw new Error(`the session's cwd ${cwd} is not an existing directory: create it, or start a new session with an existing cwd`);

@@ -16,6 +16,9 @@ export default definePlugin({
   configSchema: ClaudeConfigSchema,
   options: CLAUDE_OPTIONS,
   apply(gateway, config) {
-    gateway.providers.register(createClaudeProvider(config));
+    const provider = createClaudeProvider(config);
+    gateway.providers.register(provider);
+    // Ask `claude --version` once at start, so the first auto run or status does not wait for it.
+    gateway.hooks.gatewayStart.tapPromise("provider-claude-code", async () => void provider.availability?.());
   },
 });

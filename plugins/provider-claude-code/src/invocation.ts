@@ -1,5 +1,5 @@
 /** How claude is found, checked and called: config, binary resolution, version and the argv of a turn. */
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { Type, type PluginOption, type Static } from "@agentd/core";
@@ -69,26 +69,36 @@ export function checkVersion(output: string): { version: string; supported: bool
   return { version: m[0], supported: major === SUPPORTED.major && minor >= SUPPORTED.minMinor };
 }
 
-const versions = new Map<string, { mtimeMs: number; output: string | Error }>();
+/** `claude --version` output (or why it failed), per binary path and modification time. */
+const versions = new Map<string, { mtimeMs: number; output: Promise<string | Error> }>();
 
-/** Find claude and check its version; cached per binary until the file changes (availability is called per auto run). */
-export function resolveClaudeBin(bin: string, pathEnv = process.env.PATH ?? "", cwd = process.cwd()): Resolved {
+function versionOf(path: string): Promise<string | Error> {
+  return new Promise((done) => {
+    execFile(path, ["--version"], { encoding: "utf8", timeout: 15_000, env: { ...process.env, DISABLE_AUTOUPDATER: "1" } }, (err, stdout) => done(err ?? stdout));
+  });
+}
+
+/**
+ * Find claude and check its version. The version is asked once per binary (async: it never blocks
+ * the daemon) and cached until the file changes, since availability is checked on every auto run.
+ */
+export async function resolveClaudeBin(bin: string, pathEnv = process.env.PATH ?? "", cwd = process.cwd()): Promise<Resolved> {
   const found = locate(bin, pathEnv, cwd);
   if (!found.ok) return found;
-  const mtimeMs = statSync(found.path).mtimeMs;
+  let mtimeMs: number;
+  try {
+    mtimeMs = statSync(found.path).mtimeMs;
+  } catch {
+    return { ok: false, reason: `claude binary ${found.path} disappeared: ${INSTALL_HINT}` };
+  }
   let cached = versions.get(found.path);
   if (!cached || cached.mtimeMs !== mtimeMs) {
-    let output: string | Error;
-    try {
-      output = execFileSync(found.path, ["--version"], { encoding: "utf8", timeout: 15_000, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DISABLE_AUTOUPDATER: "1" } });
-    } catch (err) {
-      output = err as Error;
-    }
-    cached = { mtimeMs, output };
+    cached = { mtimeMs, output: versionOf(found.path) };
     versions.set(found.path, cached);
   }
-  if (cached.output instanceof Error) return { ok: false, reason: `${found.path} --version failed (${cached.output.message.split("\n")[0]}): is it Claude Code? ${INSTALL_HINT}` };
-  const { version, supported } = checkVersion(cached.output);
+  const output = await cached.output;
+  if (output instanceof Error) return { ok: false, reason: `${found.path} --version failed (${output.message.split("\n")[0]}): is it Claude Code? ${INSTALL_HINT}` };
+  const { version, supported } = checkVersion(output);
   if (!supported) return { ok: false, reason: `claude ${version} at ${found.path} is not supported (this provider needs ${SUPPORTED.major}.${SUPPORTED.minMinor}.x or a later ${SUPPORTED.major}.x, tested with ${SUPPORTED.tested}): ${INSTALL_HINT}` };
   return { ok: true, path: found.path, version };
 }
