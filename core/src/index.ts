@@ -12,6 +12,8 @@ export type {
   EscalationDecision,
   EscalationKind,
   RunStateChange,
+  RouteRequest,
+  RouteAnswer,
 } from "./kernel/hooks.ts";
 export { Registry } from "./kernel/registry.ts";
 export { LOCAL_PRINCIPAL, safeEqual, type Authenticator } from "./kernel/auth.ts";

@@ -211,6 +211,10 @@ export class AgentdClient {
   spawnSession(parentRunId: string, input: { task: string; provider?: string; cwd?: string; model?: string }, opts: RequestOptions = {}): Promise<SpawnResponse> {
     return this.mutate("POST", `/runs/${seg(parentRunId)}/spawn`, input, opts);
   }
+  /** A child of a session from outside any run (`POST /sessions/:id/spawn`). */
+  spawnFromSession(parentSessionId: string, input: { task: string; provider?: string; cwd?: string; model?: string }, opts: RequestOptions = {}): Promise<SpawnResponse> {
+    return this.mutate("POST", `/sessions/${seg(parentSessionId)}/spawn`, input, opts);
+  }
   sendToSession(sessionId: string, input: { text: string }, opts: RequestOptions = {}): Promise<MessageRunResponse> {
     return this.mutate("POST", `/sessions/${seg(sessionId)}/send`, input, opts);
   }

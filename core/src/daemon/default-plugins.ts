@@ -7,6 +7,7 @@ export const DEFAULT_PLUGINS: readonly string[] = [
   "@agentd/plugin-auth-bearer",
   "@agentd/plugin-provider-embedded",
   "@agentd/plugin-provider-codex",
+  "@agentd/plugin-provider-claude-code",
   "@agentd/plugin-transport-sse",
   "@agentd/plugin-transport-ws",
   "@agentd/plugin-orchestration-tools",

@@ -1,5 +1,7 @@
 import { AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWaterfallHook, SyncHook } from "tapable";
+import type { Provider } from "../providers/types.ts";
 import type { AgentEvent, EscalationDecisionKind, EscalationKind, Principal, Run, RunStatus, Session } from "../types.ts";
+import type { Registry } from "./registry.ts";
 
 /** A run about to be enqueued. `beforeEnqueue` taps may rewrite it or throw an AgentdError to veto. */
 export interface RunRequest {
@@ -13,9 +15,13 @@ export interface RunRequest {
   meta: Record<string, unknown>;
 }
 
-/** A child session about to be spawned by a parent run. `onSpawn` taps may rewrite or veto it. */
+/**
+ * A child session about to be spawned. `onSpawn` taps may rewrite or veto it. `parentRun` is the
+ * spawning run (`POST /runs/:id/spawn`), or for `POST /sessions/:id/spawn` the session's running
+ * run, null when none was running (a client or operator spawned from outside any run).
+ */
 export interface SpawnRequest {
-  parentRun: Run;
+  parentRun: Run | null;
   parentSession: Session;
   task: string;
   provider: string;
@@ -43,6 +49,20 @@ export interface EscalationDecision {
   decidedBy: string;
 }
 
+/** An "auto" run about to be routed: a `routeProvider` tap may claim it for a provider. */
+export interface RouteRequest {
+  run: Run;
+  session: Session;
+  /** The registered providers (check `availability()` before claiming a run for one). */
+  providers: Registry<Provider>;
+}
+
+/** A `routeProvider` tap's claim: a registered provider's name, and why (stored on the run). */
+export interface RouteAnswer {
+  provider: string;
+  reason: string;
+}
+
 export interface RunStateChange {
   run: Run;
   from: RunStatus | null;
@@ -53,6 +73,10 @@ export interface RunStateChange {
  * Every hook a plugin can tap. Why each tapable class:
  * - `beforeEnqueue`, `onSpawn`: AsyncSeriesWaterfallHook. Each tap receives the (possibly rewritten)
  *   request of the previous tap and returns it; throwing an AgentdError vetoes with that 4xx.
+ * - `routeProvider`: AsyncSeriesBailHook, "first answer wins" (as rollup's `first` hooks). Called
+ *   for every run whose provider is "auto"; the first tap that returns a RouteAnswer decides,
+ *   undefined passes to the next. The built-in order (codex, claude-code, embedded) is the last
+ *   tap (stage 1000), so a tap with a lower stage (default 0) claims runs before it.
  * - `onEscalate`: AsyncSeriesBailHook. The first tap that returns a decision wins (a policy can
  *   auto-approve); returning undefined lets the request through to the parent session.
  * - `onRunEvent`, `onRunStateChange`: SyncHook. Observers on the hot path, called after commit;
@@ -64,6 +88,7 @@ export function createHooks() {
   return Object.freeze({
     beforeEnqueue: new AsyncSeriesWaterfallHook<[RunRequest]>(["request"]),
     onSpawn: new AsyncSeriesWaterfallHook<[SpawnRequest]>(["request"]),
+    routeProvider: new AsyncSeriesBailHook<[RouteRequest], RouteAnswer | undefined>(["request"]),
     onEscalate: new AsyncSeriesBailHook<[EscalationRequest], EscalationDecision | undefined>(["request"]),
     onRunEvent: new SyncHook<[AgentEvent]>(["event"]),
     onRunStateChange: new SyncHook<[RunStateChange]>(["change"]),

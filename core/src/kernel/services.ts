@@ -1,6 +1,7 @@
 import type { Logger } from "../providers/types.ts";
 import { RunExecutor } from "../queue/run-executor.ts";
 import { RunQueue } from "../queue/run-queue.ts";
+import { tapDefaultRouting } from "../queue/routing.ts";
 import { Db } from "../services/db.ts";
 import { announceToParent } from "../services/announcements.ts";
 import { EscalationService } from "../services/escalations.ts";
@@ -38,7 +39,8 @@ export function createServices(gateway: Gateway, log: Logger): Services {
   const db = new Db(storage, events, gateway.hooks, log);
   const sessions = new SessionService(db);
   const runs = new RunService(db, sessions, gateway.hooks, gateway.providers, gateway.config);
-  const executor = new RunExecutor(db, runs, sessions, gateway.providers, {
+  tapDefaultRouting(gateway.hooks); // after every plugin's taps: the built-in order answers last
+  const executor = new RunExecutor(db, runs, sessions, gateway.providers, gateway.hooks, {
     url: () => gateway.url,
     issueRunToken: (run, session) => gateway.auth.issueRunToken(run, session),
     revokeRunToken: (token) => gateway.auth.revokeRunToken(token),

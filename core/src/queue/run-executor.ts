@@ -4,6 +4,7 @@ import type { Db } from "../services/db.ts";
 import type { RunService } from "../services/runs.ts";
 import type { SessionService } from "../services/sessions.ts";
 import type { Message, Run, Session } from "../types.ts";
+import type { GatewayHooks } from "../kernel/hooks.ts";
 import { routeRun } from "./routing.ts";
 
 /** A run being executed right now. */
@@ -34,6 +35,7 @@ export class RunExecutor {
     private readonly runs: RunService,
     private readonly sessions: SessionService,
     private readonly providers: Registry<Provider>,
+    private readonly hooks: GatewayHooks,
     private readonly env: RunEnvironment,
     private readonly log: Logger,
   ) {}
@@ -47,7 +49,7 @@ export class RunExecutor {
     let provider: Provider;
     let run: Run;
     try {
-      const routed = await routeRun(queued.requested_provider, this.providers);
+      const routed = await routeRun(queued, session, this.providers, this.hooks);
       provider = routed.provider;
       // Routing awaited: the run may have been canceled meanwhile.
       const fresh = this.runs.find(queued.id);

@@ -50,12 +50,33 @@ export class OrchestrationService {
     return run;
   }
 
-  /** Create a child session linked to the parent run, store the task as its first message and queue its run. */
+  /** `POST /runs/:id/spawn`: a child of the run's session, spawned by that (queued or running) run. */
   async spawn(parentRunId: string, input: SpawnInput, opts: MutationOptions<Spawned>): Promise<Spawned> {
     const parentRun = this.ownRun(parentRunId, opts.actor, "spawn");
     assertLive(parentRun);
     const parentSession = this.sessions.find(parentRun.session_id);
     if (!parentSession) throw new AgentdError("not_found", `session ${parentRun.session_id} of run ${parentRun.id} no longer exists`);
+    return this.spawnChild(parentSession, parentRun, input, opts, false);
+  }
+
+  /**
+   * `POST /sessions/:id/spawn`: a child of a session started from outside any run (a client or an
+   * operator). The session's running run, if there is one, is recorded as the parent run (so the
+   * cancel cascade and per-run limits see the child); otherwise the child has no parent run.
+   * Announce-back goes to the parent session either way (announcements.ts keys on the session).
+   */
+  async spawnFromSession(sessionId: string, input: SpawnInput, opts: MutationOptions<Spawned>): Promise<Spawned> {
+    const parentSession = this.sessions.get(sessionId, opts.actor);
+    const own = opts.actor.run;
+    if (own && own.session_id !== parentSession.id) {
+      throw new AgentdError("forbidden", `a run token may spawn only from its own session (${own.session_id}), not from session ${parentSession.id}; use POST /runs/${own.run_id}/spawn`);
+    }
+    const row = this.db.read.get("SELECT * FROM runs WHERE session_id = ? AND status = 'running' ORDER BY pos DESC LIMIT 1", [parentSession.id]);
+    return this.spawnChild(parentSession, row ? toRun(row) : null, input, opts, true);
+  }
+
+  /** Run `onSpawn`, then create the child session, store the task as its first message and queue its run. */
+  private async spawnChild(parentSession: Session, parentRun: Run | null, input: SpawnInput, opts: MutationOptions<Spawned>, fromSession: boolean): Promise<Spawned> {
     // Children inherit the parent session's provider, model and cwd unless the spawn names its own.
     const request = await this.hooks.onSpawn.promise({
       parentRun,
@@ -72,24 +93,29 @@ export class OrchestrationService {
       ]);
     }
     return this.db.write((w) => {
-      // The onSpawn taps awaited: the parent may have ended (or been canceled) meanwhile.
-      const fresh = toRun(w.tx.get("SELECT * FROM runs WHERE id = ?", [parentRun.id])!);
-      assertLive(fresh);
+      // The onSpawn taps awaited: the parent run may have ended (or been canceled) meanwhile.
+      let parent = parentRun ? toRun(w.tx.get("SELECT * FROM runs WHERE id = ?", [parentRun.id])!) : null;
+      if (parent && isTerminal(parent.status)) {
+        if (!fromSession) assertLive(parent);
+        parent = null; // a session spawn does not need the run: the child simply has no parent run
+      }
+      if (!w.tx.get("SELECT id FROM sessions WHERE id = ?", [parentSession.id])) throw new AgentdError("not_found", `session ${parentSession.id} no longer exists`);
       const session = this.sessions.insert(
         w.tx,
         w.event,
-        { title: titleOf(request.task), provider: request.provider, model: request.model, cwd: request.cwd, parent: { session: parentSession, runId: parentRun.id } },
+        { title: titleOf(request.task), provider: request.provider, model: request.model, cwd: request.cwd, parent: { session: parentSession, runId: parent?.id ?? null } },
         parentSession.owner,
       );
       const { message, run } = this.runs.insertQueued(
         w,
         session,
-        { text: request.task, provider: request.provider, model: request.model, messageMeta: { spawned_by_run_id: parentRun.id } },
+        { text: request.task, provider: request.provider, model: request.model, messageMeta: { spawned_by_run_id: parent?.id ?? null } },
         { spawned_by: opts.actor.id },
       );
-      w.event(parentSession.id, parentRun.id, "child.spawned", {
+      w.event(parentSession.id, parent?.id ?? null, "child.spawned", {
         child_session_id: session.id,
         child_run_id: run.id,
+        parent_run_id: parent?.id ?? null,
         task: request.task,
         provider: request.provider,
         depth: session.depth,
@@ -121,12 +147,16 @@ export class OrchestrationService {
     });
   }
 
-  /** Child sessions spawned by `runId` that still have a queued or running run (for limits). */
-  liveChildren(runId: string): number {
+  /**
+   * Child sessions that still have a queued or running run (for limits): those spawned by `runId`,
+   * or with `runId` null those spawned from `sessionId` outside any run.
+   */
+  liveChildren(runId: string | null, sessionId?: string): number {
+    const [where, param] = runId !== null ? ["s.parent_run_id = ?", runId] : ["s.parent_session_id = ? AND s.parent_run_id IS NULL", sessionId ?? ""];
     const row = this.db.read.get(
       `SELECT COUNT(DISTINCT s.id) AS n FROM sessions s JOIN runs r ON r.session_id = s.id
-       WHERE s.parent_run_id = ? AND r.status IN ('queued', 'running')`,
-      [runId],
+       WHERE ${where} AND r.status IN ('queued', 'running')`,
+      [param],
     );
     return Number(row?.n ?? 0);
   }

@@ -10,7 +10,7 @@ export interface CreateSessionInput {
   provider?: string;
   model?: string | null;
   cwd?: string | null;
-  parent?: { session: Session; runId: string };
+  parent?: { session: Session; runId: string | null };
 }
 
 /** A mutation's extras: who acts, and a hook to write more rows in the same transaction (idempotency). */

@@ -39,6 +39,20 @@ export function orchestrationRoutes(router: Router, gateway: Gateway): void {
     });
   });
 
+  // A child of a session from outside any run (client, operator); same body, hooks and limits.
+  router.post("/sessions/:id/spawn", async (ctx) => {
+    validateQuery(EmptyQuery, ctx.query);
+    // An unknown (or someone else's) session is a 404 whatever the body says.
+    svc().sessions.get(ctx.params.id, state(ctx).principal);
+    const body = validateBody(SpawnBody, state(ctx).body);
+    const { idempotency_key: _key, ...input } = body;
+    await mutate(ctx, svc().idempotency, {
+      status: 201,
+      render: (r: Spawned) => ({ session: r.session, run: r.run }),
+      perform: (inTx) => svc().orchestration.spawnFromSession(ctx.params.id, input, { actor: state(ctx).principal, inTx }),
+    });
+  });
+
   router.post("/sessions/:id/send", async (ctx) => {
     validateQuery(EmptyQuery, ctx.query);
     const body = validateBody(SendBody, state(ctx).body);
