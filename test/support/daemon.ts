@@ -39,11 +39,12 @@ export function tempDir(prefix = "agentd-test-"): string {
 export async function startDaemon(opts: StartOptions = {}): Promise<DaemonHandle> {
   const dataDir = opts.dataDir ?? tempDir();
   const db = join(dataDir, "agentd.db");
-  const args = [AGENTD_BIN, "--port", String(opts.port ?? 0), "--db", db, ...(opts.args ?? [])];
+  const args = ["--port", String(opts.port ?? 0), "--db", db, ...(opts.args ?? [])];
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...opts.env })) if (v !== undefined && !k.startsWith("AGENTD_")) env[k] = v;
   for (const [k, v] of Object.entries(opts.env ?? {})) if (v !== undefined) env[k] = v;
-  const proc = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  // The launcher itself, as an operator runs it: it keeps tokens out of the daemon's /proc.
+  const proc = spawn(AGENTD_BIN, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   proc.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
   proc.stdout!.on("data", (d: Buffer) => (stderr += d.toString()));
