@@ -31,7 +31,7 @@ export async function loadPrincipalKey(storage: Storage): Promise<Buffer> {
 
 /** Columns that hold exactly one principal id, and JSON text columns that may mention one. */
 const ID_COLUMNS = [["sessions", "owner"], ["runs", "canceled_by"], ["escalations", "decided_by"], ["idempotency", "principal"]] as const;
-const TEXT_COLUMNS = [["runs", "meta"], ["messages", "meta"], ["idempotency", "body"], ["events", "data"]] as const;
+const TEXT_COLUMNS = [["runs", "meta"], ["runs", "error"], ["messages", "meta"], ["idempotency", "body"], ["events", "data"]] as const;
 
 const holdsLegacyId = (r: StorageReader, legacy: string): boolean =>
   ID_COLUMNS.some(([table, column]) => r.get(`SELECT 1 AS found FROM ${table} WHERE ${column} = ? LIMIT 1`, [legacy]) !== undefined);
