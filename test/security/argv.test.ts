@@ -3,7 +3,7 @@
 // starting with "--" reaches its flag, unknown flags fail; a user's --codex-extra-arg repeating
 // an option agentd sets (--color never, as the original agentd documented) wins, and codex runs.
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { api, cleanup, ROOT, startDaemon, startFailure, tempDir, until } from "../support/daemon.ts";
@@ -34,12 +34,35 @@ describe("daemon argument parsing", { timeout: 180_000 }, () => {
     assert.match((await startFailure(["-x"])).stderr, /unknown flag -x/);
   });
 
+  it("the launcher hands every argument and variable over intact: newlines, backslashes, =, commas, empty values", async () => {
+    const weird = ["line one\nline two", "back\\slash\\n", "a=b=c", "", " spaced ", "-c", "x,y"];
+    const script = join(dir, "print-env.sh");
+    writeFileSync(script, `printf '%s' "$WEIRD_ENV" | base64 -w0; echo; printf '%s' "$EMPTY_ENV" | wc -c\n`);
+    const d = await startDaemon({
+      args: ["--plugin", "./test/fixtures/plugins/proc-probe-provider.ts", "--codex-bin", "/nonexistent/codex", ...weird.flatMap((w) => ["--codex-extra-arg", w])],
+      env: { WEIRD_ENV: weird.join("\n"), EMPTY_ENV: "" },
+    });
+    try {
+      const { run } = await api(d.url).converse(script, { provider: "proc-probe" });
+      assert.equal(run.status, "completed", run.error);
+      const [encoded, emptyLength] = run.output.trim().split("\n");
+      assert.equal(Buffer.from(encoded, "base64").toString(), weird.join("\n"), "an env value with newlines and backslashes");
+      assert.equal(emptyLength.trim(), "0", "an empty variable stays set and empty");
+      const codex = await api(d.url).converse("hi", { provider: "codex" });
+      const diag = (await api(d.url).get(`/runs/${codex.run.id}/diagnose`)).body.diagnostics;
+      assert.deepEqual(diag.codex_invocation.extra_args, weird);
+    } finally {
+      await d.stop();
+      cleanup(d.dataDir);
+    }
+  });
+
   it("--codex-extra-arg --search and --codex-extra-arg=--x reach codex's argv as values", async () => {
     const d = await startDaemon({ args: ["--codex-extra-arg", "--search", "--codex-extra-arg=--max-concurrency", "--codex-sandbox-network", "false", "--codex-bin", "/nonexistent/codex"] });
     try {
       const { run } = await api(d.url).converse("hi", { provider: "codex" });
       const diag = (await api(d.url).get(`/runs/${run.id}/diagnose`)).body.diagnostics;
-      assert.deepEqual(diag.codex_invocation?.extra_args ?? diag.provider?.codex_invocation?.extra_args, ["--search", "--max-concurrency"], JSON.stringify(diag));
+      assert.deepEqual(diag.codex_invocation.extra_args, ["--search", "--max-concurrency"], JSON.stringify(diag));
     } finally {
       await d.stop();
       cleanup(d.dataDir);
