@@ -19,7 +19,7 @@ async function help(argv: string[]): Promise<string> {
   } catch (err) {
     sections.push(`(plugin flags unavailable: ${(err as Error).message})`);
   }
-  sections.push("Precedence: flags > environment > config file > defaults. A repeatable flag is given once per value;\nan env variable for a list holds comma-separated values.");
+  sections.push("Precedence: flags > environment > config file > defaults. A repeatable flag is given once per value;\nan env variable for a list holds comma-separated values. Write --flag=value when the value is itself\nan agentd flag. Start agentd with bin/agentd: it keeps flags and environment out of /proc.");
   return sections.join("\n\n") + "\n";
 }
 
