@@ -3,6 +3,7 @@
 // starting with "--" reaches its flag, unknown flags fail; a user's --codex-extra-arg repeating
 // an option agentd sets (--color never, as the original agentd documented) wins, and codex runs.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -55,6 +56,12 @@ describe("daemon argument parsing", { timeout: 180_000 }, () => {
       await d.stop();
       cleanup(d.dataDir);
     }
+  });
+
+  it("a broken hand-off (AGENTD_LAUNCH_FD naming no open fd) stops the daemon saying how to start it", () => {
+    const r = spawnSync(process.execPath, ["bin/agentd-daemon.mjs"], { cwd: ROOT, encoding: "utf8", timeout: 30_000, env: { PATH: process.env.PATH, AGENTD_LAUNCH_FD: "97" } });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /agentd: cannot start: cannot read the launcher's hand-off on fd 97: .*start agentd with bin\/agentd/);
   });
 
   it("--codex-extra-arg --search and --codex-extra-arg=--x reach codex's argv as values", async () => {
