@@ -32,6 +32,18 @@ describe("codex argv", () => {
     assert.ok(!has(buildArgs({ ...base, sandbox: "read-only", sandboxNetwork: true })));
   });
 
+  it("an option agentd sets, repeated in --codex-extra-arg, is the user's: agentd drops its own copy (codex exits 2 on a repeat)", () => {
+    const count = (args: string[], flag: string) => args.filter((a) => a === flag || a.startsWith(`${flag}=`)).length;
+    const color = buildArgs({ ...base, extraArgs: ["--color", "always"] });
+    assert.equal(count(color, "--color"), 1);
+    assert.equal(color[color.indexOf("--color") + 1], "always");
+    const inline = buildArgs({ ...base, model: "m1", extraArgs: ["--model=m2", "--sandbox", "read-only", "-Cother"] });
+    assert.deepEqual([count(inline, "-m"), count(inline, "--model"), count(inline, "-s"), count(inline, "-C")], [0, 1, 0, 0]);
+    assert.ok(inline.includes("--sandbox") && inline.includes("-Cother"));
+    const untouched = buildArgs({ ...base, extraArgs: ["-c", "model_reasoning_effort=low"] });
+    assert.deepEqual([count(untouched, "--color"), count(untouched, "-s"), count(untouched, "-C")], [1, 1, 1], "-c does not hide -C");
+  });
+
   it("diagnose shows the argv with a long prompt shortened", () => {
     const argv = displayArgv("/bin/codex", buildArgs({ ...base, prompt: "p".repeat(500) }));
     assert.equal(argv[0], "/bin/codex");

@@ -66,7 +66,7 @@ describe("plugin loading and daemon configuration", () => {
   it("--help lists the daemon's flags and every loaded plugin's flags", async () => {
     const { execFileSync } = await import("node:child_process");
     const { AGENTD_BIN, ROOT } = await import("../support/daemon.ts");
-    const out = execFileSync(process.execPath, [AGENTD_BIN, "--help", "--plugin", "./test/fixtures/plugins/slow-provider.ts"], { cwd: ROOT, encoding: "utf8" });
+    const out = execFileSync(AGENTD_BIN, ["--help", "--plugin", "./test/fixtures/plugins/slow-provider.ts"], { cwd: ROOT, encoding: "utf8" });
     for (const flag of ["--max-concurrency", "--auth-token", "--checkpoint-bytes", "--slow-label"]) assert.match(out, new RegExp(`^  ${flag} `, "m"));
     assert.match(out, /Plugin test-slow-provider/);
   });

@@ -1,11 +1,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { delimiter, join, resolve } from "node:path";
 
 export const ROOT = resolve(import.meta.dirname, "..", "..");
 export const AGENTD_BIN = join(ROOT, "bin", "agentd");
 export const AGENTCTL_BIN = join(ROOT, "bin", "agentctl");
+/** bash from this process's PATH (bin/agentd is a bash launcher). */
+export const BASH = (process.env.PATH ?? "").split(delimiter).map((dir) => join(dir, "bash")).find((p) => existsSync(p)) ?? "/bin/bash";
 
 export interface DaemonHandle {
   url: string;
@@ -39,11 +41,14 @@ export function tempDir(prefix = "agentd-test-"): string {
 export async function startDaemon(opts: StartOptions = {}): Promise<DaemonHandle> {
   const dataDir = opts.dataDir ?? tempDir();
   const db = join(dataDir, "agentd.db");
-  const args = [AGENTD_BIN, "--port", String(opts.port ?? 0), "--db", db, ...(opts.args ?? [])];
+  const args = ["--port", String(opts.port ?? 0), "--db", db, ...(opts.args ?? [])];
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...opts.env })) if (v !== undefined && !k.startsWith("AGENTD_")) env[k] = v;
   for (const [k, v] of Object.entries(opts.env ?? {})) if (v !== undefined) env[k] = v;
-  const proc = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  // The launcher itself, as an operator runs it (it keeps tokens out of the daemon's /proc), with
+  // this test's bash and node, so a test may give the daemon a PATH without them.
+  env.AGENTD_NODE ??= process.execPath;
+  const proc = spawn(BASH, [AGENTD_BIN, ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   proc.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
   proc.stdout!.on("data", (d: Buffer) => (stderr += d.toString()));

@@ -5,11 +5,12 @@ import { createHttpServer } from "../http/server.ts";
 import { pidAlive } from "../http/routes/diagnose.ts";
 import { Gateway } from "../kernel/gateway.ts";
 import { isLoopbackHost } from "../kernel/loopback.ts";
-import { checkUnknownFlags, loadPlugins, type PluginSource } from "../kernel/plugin-loader.ts";
+import { importPlugins, loadPlugins, type PluginSource } from "../kernel/plugin-loader.ts";
 import { createServices } from "../kernel/services.ts";
 import type { Logger } from "../providers/types.ts";
 import { MIGRATIONS } from "../storage/migrations.ts";
-import { CORE_OPTIONS, ConfigError, resolveDaemonConfig, tokenizeArgv, type DaemonConfig } from "./config.ts";
+import { parseFlags } from "./argv.ts";
+import { CORE_OPTIONS, ConfigError, resolveDaemonConfig, type DaemonConfig } from "./config.ts";
 import { DEFAULT_PLUGINS } from "./default-plugins.ts";
 import { findRunProcesses, killProcessTree } from "./orphans.ts";
 import { createLogger } from "./logger.ts";
@@ -30,18 +31,18 @@ export interface StartOptions {
 export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemon> {
   const argv = opts.argv ?? [];
   const env = opts.env ?? process.env;
-  const config = resolveDaemonConfig(tokenizeArgv(argv), env);
+  const { flags, config } = await resolveArgs(argv, env);
   const log = opts.log ?? createLogger(config.logLevel);
   const gateway = new Gateway(config, log);
 
   const sources = pluginSources(config);
-  const plugins = await loadPlugins(gateway, sources, argv, env);
-  checkUnknownFlags(argv, new Set([...CORE_OPTIONS.map((o) => o.flag), ...plugins.flatMap((p) => (p.options ?? []).map((o) => o.flag))]));
+  await loadPlugins(gateway, sources, flags, env);
   refuseOpenExposure(config, gateway.auth.required, log);
 
   const storage = gateway.storage;
   await storage.open();
   await storage.migrate(MIGRATIONS);
+  await gateway.hooks.storageReady.promise();
   const services = createServices(gateway, log);
   gateway.attachServices(services);
   await recoverInterruptedRuns(gateway, log);
@@ -111,6 +112,17 @@ function refuseOpenExposure(config: DaemonConfig, authRequired: boolean, log: Lo
     );
   }
   log.warn(`INSECURE: agentd listens on ${config.host} with no token (--insecure-open): anyone who can reach this port can run agents with your files and credentials; configure --auth-token-file unless this network is yours alone`);
+}
+
+/**
+ * Flags and config. Which plugins load (and so which flags exist) depends on the core flags, so
+ * those are read first, skipping the rest; then every flag is parsed strictly.
+ */
+export async function resolveArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<{ flags: Map<string, string[]>; config: DaemonConfig }> {
+  const early = resolveDaemonConfig(parseFlags(argv, CORE_OPTIONS, { ignoreUnknown: true }), env);
+  const plugins = await importPlugins(pluginSources(early));
+  const flags = parseFlags(argv, [...CORE_OPTIONS, ...plugins.flatMap(({ plugin }) => plugin.options ?? [])]);
+  return { flags, config: resolveDaemonConfig(flags, env) };
 }
 
 /** The built-ins (unless --no-default-plugins) followed by --plugin / config file modules. */

@@ -113,26 +113,6 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-/** `--name value` / `--name=value` tokens, grouped by flag. Values are strings; a bare flag is "true". */
-export function tokenizeArgv(argv: readonly string[]): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (let i = 0; i < argv.length; i++) {
-    const token = argv[i];
-    if (!token.startsWith("--")) throw new ConfigError(`unexpected argument "${token}": flags look like --name value (see agentd --help)`);
-    const eq = token.indexOf("=");
-    let name = token;
-    let value = "true";
-    if (eq !== -1) {
-      name = token.slice(0, eq);
-      value = token.slice(eq + 1);
-    } else if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) {
-      value = argv[++i];
-    }
-    out.set(name, [...(out.get(name) ?? []), value]);
-  }
-  return out;
-}
-
 /**
  * Convert raw strings for one option; throws naming the flag or env variable. A repeated flag
  * gives one list item per use (values may contain commas); an env variable holds a comma list.
@@ -157,7 +137,7 @@ export function coerceOption(option: PluginOption, raw: readonly string[], sourc
 }
 
 /** Value of an option from flags, else env; undefined when neither sets it. */
-export function optionValue(option: PluginOption, flags: Map<string, string[]>, env: NodeJS.ProcessEnv): unknown {
+export function optionValue(option: PluginOption, flags: ReadonlyMap<string, string[]>, env: NodeJS.ProcessEnv): unknown {
   const fromFlag = flags.get(option.flag);
   if (fromFlag) return coerceOption(option, fromFlag, option.flag);
   const set = (option.env ?? []).filter((name) => env[name] !== undefined && env[name] !== "");
@@ -188,7 +168,7 @@ export function readConfigFile(path: string): Static<typeof ConfigFile> {
 }
 
 /** Flags beat env beat the config file beat defaults. */
-export function resolveDaemonConfig(flags: Map<string, string[]>, env: NodeJS.ProcessEnv): DaemonConfig {
+export function resolveDaemonConfig(flags: ReadonlyMap<string, string[]>, env: NodeJS.ProcessEnv): DaemonConfig {
   const configOpt = CORE_OPTIONS.find((o) => o.key === "configFile")!;
   const configFile = (optionValue(configOpt, flags, env) as string | undefined) ?? null;
   const file = configFile ? readConfigFile(configFile) : {};

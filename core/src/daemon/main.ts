@@ -1,4 +1,6 @@
-import { CORE_OPTIONS, ConfigError, resolveDaemonConfig, tokenizeArgv } from "./config.ts";
+import { parseFlags } from "./argv.ts";
+import { CORE_OPTIONS, ConfigError, resolveDaemonConfig } from "./config.ts";
+import { takeLaunchHandoff } from "./launch.ts";
 import { pluginSources, startDaemon } from "./boot.ts";
 import { importPlugins } from "../kernel/plugin-loader.ts";
 import { PluginError, type PluginOption } from "../kernel/plugin.ts";
@@ -10,19 +12,28 @@ const line = (o: PluginOption): string => `  ${o.flag.padEnd(30)} ${o.descriptio
 async function help(argv: string[]): Promise<string> {
   const sections = [`agentd ${VERSION}: the agent orchestration daemon\n\nUsage: agentd [flags]\n\nDaemon:\n${CORE_OPTIONS.map(line).join("\n")}\n  --help                         show this help\n  --version                      print the version`];
   try {
-    const config = resolveDaemonConfig(tokenizeArgv(argv.filter((a) => a !== "--help" && a !== "-h")), process.env);
+    const config = resolveDaemonConfig(parseFlags(argv, CORE_OPTIONS, { ignoreUnknown: true }), process.env);
     for (const { plugin } of await importPlugins(pluginSources(config))) {
       if (plugin.options?.length) sections.push(`Plugin ${plugin.name}${plugin.description ? ` (${plugin.description})` : ""}:\n${plugin.options.map(line).join("\n")}`);
     }
   } catch (err) {
     sections.push(`(plugin flags unavailable: ${(err as Error).message})`);
   }
-  sections.push("Precedence: flags > environment > config file > defaults. A repeatable flag is given once per value;\nan env variable for a list holds comma-separated values.");
+  sections.push("Precedence: flags > environment > config file > defaults. A repeatable flag is given once per value;\nan env variable for a list holds comma-separated values. Write --flag=value when the value is itself\nan agentd flag. Start agentd with bin/agentd: it keeps flags and environment out of /proc.");
   return sections.join("\n\n") + "\n";
 }
 
 /** The `agentd` command: start, then stop cleanly on SIGINT/SIGTERM. Exit 1 with a clear message on boot errors. */
-export async function main(argv: string[]): Promise<void> {
+export async function main(cliArgv: string[]): Promise<void> {
+  let argv = cliArgv;
+  try {
+    const handoff = takeLaunchHandoff();
+    if (handoff) argv = [...handoff.argv, ...cliArgv];
+  } catch (err) {
+    process.stderr.write(`agentd: cannot start: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+    return;
+  }
   if (argv.includes("--help") || argv.includes("-h")) {
     process.stdout.write(await help(argv));
     return;

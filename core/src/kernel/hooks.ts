@@ -81,6 +81,8 @@ export interface RunStateChange {
  *   auto-approve); returning undefined lets the request through to the parent session.
  * - `onRunEvent`, `onRunStateChange`: SyncHook. Observers on the hot path, called after commit;
  *   they cannot change what happened, and a throwing observer is logged, never propagated.
+ * - `storageReady`: AsyncSeriesHook. Storage is open and migrated, nothing is served yet: a plugin
+ *   reads or prepares what it keeps there (auth-bearer's principal key).
  * - `gatewayStart`, `gatewayStop`: AsyncSeriesHook. Lifecycle; the server is listening at start
  *   (transports attach to it), and stop runs before storage is checkpointed and closed.
  */
@@ -92,6 +94,7 @@ export function createHooks() {
     onEscalate: new AsyncSeriesBailHook<[EscalationRequest], EscalationDecision | undefined>(["request"]),
     onRunEvent: new SyncHook<[AgentEvent]>(["event"]),
     onRunStateChange: new SyncHook<[RunStateChange]>(["change"]),
+    storageReady: new AsyncSeriesHook<[]>([]),
     gatewayStart: new AsyncSeriesHook<[]>([]),
     gatewayStop: new AsyncSeriesHook<[]>([]),
   });

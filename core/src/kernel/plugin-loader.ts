@@ -4,7 +4,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Ajv } from "ajv";
 import { toIssues } from "../http/validate.ts";
-import { ConfigError, optionValue, tokenizeArgv } from "../daemon/config.ts";
+import { optionValue } from "../daemon/config.ts";
 import type { Gateway } from "./gateway.ts";
 import { PluginError, type AgentdPlugin } from "./plugin.ts";
 
@@ -84,13 +84,6 @@ function orderByDependencies(plugins: AgentdPlugin[]): AgentdPlugin[] {
   return ordered;
 }
 
-/** Every plugin's flags are known only after loading; reject flags nobody declared. */
-export function checkUnknownFlags(argv: readonly string[], known: ReadonlySet<string>): void {
-  for (const flag of tokenizeArgv(argv).keys()) {
-    if (!known.has(flag)) throw new ConfigError(`unknown flag ${flag}; run agentd --help for the flags of the daemon and its plugins`);
-  }
-}
-
 /** Import plugin modules and check their metadata (no config, no apply): for boot and `--help`. */
 export async function importPlugins(sources: readonly PluginSource[], cwd = process.cwd()): Promise<{ plugin: AgentdPlugin; source: PluginSource }[]> {
   const found: { plugin: AgentdPlugin; source: PluginSource }[] = [];
@@ -114,9 +107,8 @@ export async function importPlugins(sources: readonly PluginSource[], cwd = proc
 }
 
 /** Import, check, order, configure and apply plugins. Any failure names the plugin and why. */
-export async function loadPlugins(gateway: Gateway, sources: readonly PluginSource[], argv: readonly string[], env: NodeJS.ProcessEnv, cwd = process.cwd()): Promise<AgentdPlugin[]> {
+export async function loadPlugins(gateway: Gateway, sources: readonly PluginSource[], flags: ReadonlyMap<string, string[]>, env: NodeJS.ProcessEnv, cwd = process.cwd()): Promise<AgentdPlugin[]> {
   const found = await importPlugins(sources, cwd);
-  const flags = tokenizeArgv(argv);
   const ordered = orderByDependencies(found.map((f) => f.plugin));
   for (const plugin of ordered) {
     const source = found.find((f) => f.plugin === plugin)!.source;
@@ -124,6 +116,7 @@ export async function loadPlugins(gateway: Gateway, sources: readonly PluginSour
     for (const option of plugin.options ?? []) {
       const value = optionValue(option, flags, env);
       if (value !== undefined) config[option.key] = value;
+      if (option.secret) for (const name of option.env ?? []) delete env[name];
     }
     if (plugin.configSchema) {
       const validate = ajv.compile(plugin.configSchema);

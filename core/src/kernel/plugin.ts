@@ -12,6 +12,11 @@ export interface PluginOption {
   key: string;
   type: "string" | "number" | "boolean" | "string[]";
   description: string;
+  /**
+   * The value is a credential: its env variables are removed from the daemon's environment once
+   * read, so no process the daemon starts inherits them (docs/reliability.md, Security).
+   */
+  secret?: boolean;
 }
 
 /** What `apply` receives besides the gateway: the plugin's validated config. */

@@ -26,7 +26,8 @@ export const CODEX_OPTIONS: readonly PluginOption[] = [
     env: ["AGENTD_CODEX_EXTRA_ARGS"],
     key: "extraArgs",
     type: "string[]",
-    description: "one extra codex argument, repeatable, e.g. --codex-extra-arg -c --codex-extra-arg model_reasoning_effort=low",
+    description:
+      "one extra codex argument, repeatable, e.g. --codex-extra-arg -c --codex-extra-arg model_reasoning_effort=low; a value that is itself an agentd flag needs the = form (--codex-extra-arg=--port); an option agentd sets (--color, -s, -m, -p, -C) given here replaces agentd's own",
   },
   { flag: "--codex-sandbox", env: ["AGENTD_CODEX_SANDBOX"], key: "sandbox", type: "string", description: "read-only | workspace-write | danger-full-access (default workspace-write)" },
   { flag: "--codex-model", env: ["AGENTD_CODEX_MODEL"], key: "model", type: "string", description: "default codex model (-m) when the session sets none" },
@@ -87,23 +88,40 @@ export interface TurnInvocation {
 }
 
 /**
+ * Options agentd passes to `codex exec` itself, by every spelling. codex refuses a repeated one
+ * (exit 2), so when a user's --codex-extra-arg names one (`--color always`, `--model=x`), the
+ * user's wins and agentd leaves its own out.
+ */
+const OWN_OPTIONS = {
+  json: ["--json"],
+  skipGitRepoCheck: ["--skip-git-repo-check"],
+  color: ["--color"],
+  sandbox: ["-s", "--sandbox"],
+  profile: ["-p", "--profile"],
+  model: ["-m", "--model"],
+  cd: ["-C", "--cd"],
+} as const;
+
+function userSets(extraArgs: readonly string[], spellings: readonly string[]): boolean {
+  return extraArgs.some((arg) => spellings.some((s) => arg === s || arg.startsWith(`${s}=`) || (s.length === 2 && arg.startsWith(s) && !arg.startsWith("--"))));
+}
+
+/**
  * `codex exec` argv. Options go before `resume` (the subcommand rejects -s, -C, -p, --color), the
  * sandbox is repeated on every resume (codex does not remember it), `allow_login_shell=false` keeps
  * our PATH (and so `agentctl`) in codex's shell, and `--` protects a prompt starting with "-".
  */
 export function buildArgs(t: TurnInvocation): string[] {
+  const own = (name: keyof typeof OWN_OPTIONS, args: string[]): string[] => (userSets(t.extraArgs, OWN_OPTIONS[name]) ? [] : args);
   return [
     "exec",
-    "--json",
-    "--skip-git-repo-check",
-    "--color",
-    "never",
-    "-s",
-    t.sandbox,
-    ...(t.profile ? ["-p", optionValue("-p (profile)", t.profile)] : []),
-    ...(t.model ? ["-m", optionValue("-m (model)", t.model)] : []),
-    "-C",
-    optionValue("-C (cwd)", t.cwd),
+    ...own("json", ["--json"]),
+    ...own("skipGitRepoCheck", ["--skip-git-repo-check"]),
+    ...own("color", ["--color", "never"]),
+    ...own("sandbox", ["-s", t.sandbox]),
+    ...(t.profile ? own("profile", ["-p", optionValue("-p (profile)", t.profile)]) : []),
+    ...(t.model ? own("model", ["-m", optionValue("-m (model)", t.model)]) : []),
+    ...own("cd", ["-C", optionValue("-C (cwd)", t.cwd)]),
     "-c",
     "allow_login_shell=false",
     ...(t.sandboxNetwork && t.sandbox === "workspace-write" ? ["-c", "sandbox_workspace_write.network_access=true"] : []),
