@@ -7,7 +7,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import WebSocket from "ws";
-import { AGENTD_BIN, api, cleanup, ROOT, startDaemon, startFailure, tempDir, type DaemonHandle } from "../support/daemon.ts";
+import { AGENTD_BIN, api, BASH, cleanup, ROOT, startDaemon, startFailure, tempDir, type DaemonHandle } from "../support/daemon.ts";
 import { rawRequest, rawUpgrade } from "./http-raw.ts";
 
 const EVIL = "http://evil.example";
@@ -217,7 +217,7 @@ describe("binding beyond loopback with no token", () => {
   test("--insecure-open starts with a loud warning (in a private network namespace)", async () => {
     const dir = tempDir();
     try {
-      const proc = spawn("unshare", ["-rn", process.execPath, AGENTD_BIN, "--host", "0.0.0.0", "--port", "0", "--insecure-open", "--db", join(dir, "a.db")], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+      const proc = spawn("unshare", ["-rn", BASH, AGENTD_BIN, "--host", "0.0.0.0", "--port", "0", "--insecure-open", "--db", join(dir, "a.db")], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
       let out = "";
       const exited = new Promise<number | null>((r) => proc.once("exit", (code) => r(code)));
       await new Promise<void>((resolve, reject) => {

@@ -8,7 +8,7 @@ import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import WebSocket from "ws";
-import { AGENTD_BIN, api, cleanup, ROOT, startDaemon, tempDir, type DaemonHandle } from "../support/daemon.ts";
+import { AGENTD_BIN, api, BASH, cleanup, ROOT, startDaemon, tempDir, type DaemonHandle } from "../support/daemon.ts";
 import { rawRequest } from "./http-raw.ts";
 
 const TOKEN = "slowloris-token-1";
@@ -59,7 +59,7 @@ async function probe(url: string): Promise<void> {
 /** agentd under `ulimit -n <limit>` (a bash wrapper), started like test/support/daemon.ts does. */
 async function startWithFileLimit(limit: number, args: string[]): Promise<{ url: string; proc: ChildProcess; dir: string }> {
   const dir = tempDir();
-  const proc = spawn("bash", ["-c", `ulimit -n ${limit} && exec "$0" "$@"`, process.execPath, AGENTD_BIN, "--port", "0", "--db", join(dir, "agentd.db"), ...args], {
+  const proc = spawn("bash", ["-c", `ulimit -n ${limit} && exec "$0" "$@"`, BASH, AGENTD_BIN, "--port", "0", "--db", join(dir, "agentd.db"), ...args], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
   });
