@@ -3,6 +3,7 @@ import { RunExecutor } from "../queue/run-executor.ts";
 import { RunQueue } from "../queue/run-queue.ts";
 import { Db } from "../services/db.ts";
 import { announceToParent } from "../services/announcements.ts";
+import { ApprovalService } from "../services/approvals.ts";
 import { EscalationService } from "../services/escalations.ts";
 import { EventLog } from "../services/event-log.ts";
 import { IdempotencyService } from "../services/idempotency.ts";
@@ -27,6 +28,7 @@ export interface Services {
   /** Agent to agent: spawn, send, children (docs/agent-to-agent.md). */
   orchestration: OrchestrationService;
   escalations: EscalationService;
+  approvals: ApprovalService;
   retention: EventRetention;
   streams: StreamLimiter;
 }
@@ -38,7 +40,9 @@ export function createServices(gateway: Gateway, log: Logger): Services {
   const db = new Db(storage, events, gateway.hooks, log);
   const sessions = new SessionService(db);
   const runs = new RunService(db, sessions, gateway.hooks, gateway.providers, gateway.config);
-  const executor = new RunExecutor(db, runs, sessions, gateway.providers, {
+  const approvals = new ApprovalService(db, sessions, gateway.hooks, log);
+  runs.onFinishInTx(approvals.closeForFinishedRun);
+  const executor = new RunExecutor(db, runs, sessions, approvals, gateway.providers, {
     url: () => gateway.url,
     issueRunToken: (run, session) => gateway.auth.issueRunToken(run, session),
     revokeRunToken: (token) => gateway.auth.revokeRunToken(token),
@@ -47,6 +51,6 @@ export function createServices(gateway: Gateway, log: Logger): Services {
   runs.attachQueue(queue);
   runs.onFinishInTx(announceToParent);
   const orchestration = new OrchestrationService(db, sessions, runs, gateway.hooks, gateway.providers);
-  const escalations = new EscalationService(db, sessions, runs, orchestration, gateway.hooks);
-  return { db, events, sessions, runs, idempotency: new IdempotencyService(storage), queue, executor, control: new RunControl(runs, queue, executor, storage), orchestration, escalations, retention: new EventRetention(db, gateway.config.eventRetentionDays), streams: new StreamLimiter(gateway.config.maxStreamsPerPrincipal) };
+  const escalations = new EscalationService(db, sessions, runs, orchestration, gateway.hooks, approvals);
+  return { db, events, sessions, runs, idempotency: new IdempotencyService(storage), queue, executor, control: new RunControl(runs, queue, executor, storage), orchestration, escalations, approvals, retention: new EventRetention(db, gateway.config.eventRetentionDays), streams: new StreamLimiter(gateway.config.maxStreamsPerPrincipal) };
 }
