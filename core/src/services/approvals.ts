@@ -65,6 +65,9 @@ export class ApprovalService {
     if (policy && !decided) this.log.warn("onEscalate answered a native approval with a decision it cannot take; asking a person instead", { escalation_id: id, decision: policy.decision });
 
     const waiting: RunWaiting = { kind: "approval", escalation_id: id, raised_to_session_id: target.id, approval, since: now() };
+    // Listen before the question is visible: an answer may arrive as soon as it is committed.
+    const answered = decided ? null : this.wait(id, opts);
+    answered?.catch(() => undefined);
     await this.db.write((w) => {
       w.tx.run(
         `INSERT INTO escalations (id, child_session_id, child_run_id, parent_session_id, kind, text, status, created_at, origin, approval, approval_key) VALUES (?, ?, ?, ?, 'approval_request', ?, 'pending', ?, 'native_approval', ?, ?)`,
@@ -87,7 +90,7 @@ export class ApprovalService {
       await this.db.write((w) => this.resolveInTx(w, esc, decided.decision as NativeDecision, decided.text, decided.decidedBy));
       return { decision: decided.decision as NativeDecision, text: decided.text, decided_by: decided.decidedBy, escalation_id: id };
     }
-    return this.wait(id, opts);
+    return answered!;
   }
 
   private wait(id: string, opts: ApprovalWaitOptions): Promise<ApprovalAnswer> {
