@@ -22,6 +22,7 @@ describe("codex app-server transport: binary missing or unsupported", () => {
     const d = await startDaemon({ args: ["--codex-transport", "app-server", "--codex-bin", bin] });
     daemons.push(d);
     const client = api(d.url);
+    assert.match(d.logs(), /codex app-server transport unavailable/, "said in the log at start");
     const status = await client.get("/daemon/status");
     const codex = status.body.providers.find((p: any) => p.name === "codex");
     assert.equal(codex.available, false);
