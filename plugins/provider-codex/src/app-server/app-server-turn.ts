@@ -9,7 +9,7 @@ import type { ProviderResult, RunContext } from "@agentd/core";
 import { DeltaCoalescer, VERSION } from "@agentd/core";
 import { execa } from "execa";
 import type { RunEventOut } from "../jsonl-events.ts";
-import { childEnv, checkSessionCwd, displayArgv, resolveCodexBin, type CodexConfig } from "../invocation.ts";
+import { childEnv, checkSessionCwd, resolveCodexBin, type CodexConfig } from "../invocation.ts";
 import { RunProcesses, stopProcessTree, sweep } from "../process-tree.ts";
 import { StderrTail } from "../stderr-tail.ts";
 import { toRunUsage, type CodexUsage } from "../usage.ts";
@@ -44,7 +44,7 @@ export async function runAppServerTurn(ctx: RunContext, { config, previousTotal,
   if (ctx.signal.aborted) throw ctx.signal.reason;
 
   const args = appServerArgs(config);
-  ctx.setDiagnostics({ ...invocation(displayArgv(found.path, [...args, ""]).slice(0, -1), found.path), codex_transport: "app-server", codex_version: version.version });
+  ctx.setDiagnostics({ ...invocation([found.path, ...args], found.path), codex_transport: "app-server", codex_version: version.version });
   const child = execa(found.path, args, { cwd, env: childEnv(ctx.env), extendEnv: false, detached: true, stdin: "pipe", buffer: false, reject: false });
   const pid = child.pid;
   if (!pid) {

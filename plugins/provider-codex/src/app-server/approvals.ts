@@ -16,7 +16,9 @@ export function toApprovalRequest(req: ServerRequest, items: ReadonlyMap<string,
   const p = req.params;
   if (req.method === "item/fileChange/requestApproval") {
     const item = typeof p.itemId === "string" ? items.get(p.itemId) : undefined;
-    return { kind: "file_change", changes: fileChanges(item), reason: str(p.reason), ...(str(p.grantRoot) ? { cwd: str(p.grantRoot) } : {}) };
+    const grant = str(p.grantRoot) ? `asks write access under ${str(p.grantRoot)} for the rest of the session` : undefined;
+    const reason = [str(p.reason), grant].filter(Boolean).join("; ") || undefined;
+    return { kind: "file_change", changes: fileChanges(item), reason };
   }
   const actions = Array.isArray(p.commandActions) ? (p.commandActions as Json[]) : [];
   const inner = actions.length === 1 ? str(actions[0].command) : undefined;

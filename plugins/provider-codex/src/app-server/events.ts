@@ -5,19 +5,12 @@
  * codex.turn_started, codex.turn_failed, codex.warning, run.usage, codex.item, codex.event, plus
  * `assistant.delta` (token deltas, which exec does not have; the provider coalesces them).
  */
-import { MAX_TEXT, type RunEventOut } from "../jsonl-events.ts";
-import { turnUsage, type CodexUsage } from "../usage.ts";
-import { toRunUsage } from "../usage.ts";
+import { clip, type RunEventOut } from "../jsonl-events.ts";
+import { toRunUsage, turnUsage, type CodexUsage } from "../usage.ts";
 import type { Json } from "./rpc.ts";
 
 const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
 const num = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ? v : 0);
-
-function clip(value: unknown): { text: string; truncated: boolean } {
-  const text = typeof value === "string" ? value : value == null ? "" : JSON.stringify(value);
-  if (text.length <= MAX_TEXT) return { text, truncated: false };
-  return { text: `[... ${text.length - MAX_TEXT} characters cut ...]\n${text.slice(-MAX_TEXT)}`, truncated: true };
-}
 
 /** Notifications that carry nothing a run's log needs (status echoes, rate limits, per-chunk output). */
 const QUIET = new Set([
