@@ -4,10 +4,10 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { until } from "../support/daemon.ts";
-import { reply } from "../support/scripted-responses-server.ts";
+import { api, cleanup, startDaemon, tempDir, until, type DaemonHandle } from "../support/daemon.ts";
+import { reply, startScriptedResponsesServer, type ScriptedResponsesServer } from "../support/scripted-responses-server.ts";
 import { codexAvailability, INSTALL_HINT, processesOfRun } from "../codex/codex-harness.ts";
-import { escalatedShell, finished, newSession, runEvents, send, startAppServerDaemon, waitingFor, type AppServerEnv } from "./harness.ts";
+import { APP_SERVER_ARGS, escalatedShell, finished, newSession, runEvents, send, startAppServerDaemon, waitingFor, type AppServerEnv } from "./harness.ts";
 
 const availability = codexAvailability();
 
@@ -86,5 +86,50 @@ describe("codex app-server: approval faults", { skip: availability.skip, timeout
     assert.equal(r.body.error.details.status, "closed");
     assert.match(r.body.error.message, /is closed: /);
     model.clear();
+  });
+});
+
+describe("codex app-server: the daemon dies while an approval waits", { skip: availability.skip, timeout: 600_000 }, () => {
+  if (!availability.installed) {
+    it("has the codex test binary installed (AGENTD_REQUIRE_CODEX=1)", () => assert.fail(INSTALL_HINT));
+    return;
+  }
+  let model: ScriptedResponsesServer;
+  let codexHome: string;
+  let daemon: DaemonHandle | undefined;
+  const workDir = tempDir("agentd-app-server-restart-");
+  before(async () => {
+    model = await startScriptedResponsesServer();
+    codexHome = model.writeCodexHome();
+  });
+  after(async () => {
+    await daemon?.stop();
+    await model?.close();
+    cleanup(codexHome);
+    cleanup(workDir);
+    if (daemon) cleanup(daemon.dataDir);
+  });
+
+  it("after kill -9 and restart the approval is closed with the reason, codex is gone, a resolve is a 409", async () => {
+    const start = (dataDir?: string, port?: number) => startDaemon({ args: APP_SERVER_ARGS, env: model.codexEnv(codexHome), dataDir, port });
+    daemon = await start();
+    const client = api(daemon.url);
+    model.enqueue(escalatedShell("echo x > restart.txt", "write restart.txt"), reply.message("unused"));
+    const sessionId = await newSession(client, { cwd: workDir });
+    const runId = await send(client, sessionId, "write restart.txt");
+    const waiting = await waitingFor(client, runId);
+    await daemon.kill9();
+    daemon = await start(daemon.dataDir, Number(new URL(daemon.url).port));
+    await until(() => processesOfRun(runId).length === 0, 10_000, "codex of the interrupted run killed at restart");
+    const run = (await client.get(`/runs/${runId}`)).body.run;
+    assert.equal(run.status, "failed");
+    assert.equal(run.waiting, null);
+    const esc = (await client.get(`/escalations/${waiting.escalation_id}`)).body.escalation;
+    assert.equal(esc.status, "closed");
+    assert.match(esc.close_reason, new RegExp(`run ${runId} ended \\(failed\\) before the approval was answered`));
+    const r = await client.post(`/escalations/${waiting.escalation_id}/resolve`, { decision: "approve" });
+    assert.equal(r.status, 409);
+    assert.equal(r.body.error.details.status, "closed");
+    assert.equal(existsSync(join(workDir, "restart.txt")), false);
   });
 });
