@@ -103,6 +103,19 @@ describe("codex app-server: native approvals answered over REST", { skip: availa
     assert.deepEqual([esc.body.escalation.status, esc.body.escalation.decided_by], ["resolved", "policy:example-approval-policy"]);
   });
 
+  it("the same policy denies `rm -rf`: codex is told decline, the turn goes on, nobody was asked", async () => {
+    const { client, model, workDir } = env;
+    model.enqueue(escalatedShell("rm -rf ./build", "clean the build directory"), reply.message("could not clean"));
+    const sessionId = await newSession(client, { cwd: workDir });
+    const runId = await send(client, sessionId, "clean the build");
+    const run = await finished(client, runId);
+    assert.equal(run.output, "could not clean");
+    const events = await runEvents(client, sessionId, runId);
+    assert.equal(events.some((e) => e.event_type === "run.waiting"), false);
+    const approval = events.find((e) => e.event_type === "tool.approval")!;
+    assert.deepEqual([approval.data.decision, approval.data.codex_decision, approval.data.text], ["deny", "decline", "rm -rf is never allowed"]);
+  });
+
   it("approve_for_session: the next run of the session asking the same is answered without waiting; the thread is resumed", async () => {
     const { client, model, workDir } = env;
     model.enqueue(escalatedShell("echo one >> grant.txt", "append to grant.txt"), reply.message("first done"));
