@@ -36,8 +36,12 @@ export function describeApproval(a: ApprovalRequest): string {
   return `approval requested to ${what}${a.reason ? `; reason: ${a.reason}` : ""}`;
 }
 
+/** Who "decided" an approval nobody answered in time. */
+export const TIMEOUT_DECIDER = "agentd:approval-timeout";
+
 export class ApprovalService {
-  private readonly waiters = new Map<string, (answer: ApprovalAnswer) => void>();
+  /** Providers holding their turn, by escalation id: hand them the answer, or stop listening. */
+  private readonly waiters = new Map<string, { deliver(answer: ApprovalAnswer): void; release(): void }>();
 
   constructor(
     private readonly db: Db,
@@ -80,16 +84,18 @@ export class ApprovalService {
         w.event(parent.id, null, "escalation.requested", data);
       }
       w.event(session.id, run.id, "escalation.requested", data);
-      if (!decided) {
+      if (decided) {
+        // Stored already answered, in the same transaction: nobody else can answer in between.
+        this.resolveInTx(w, toEscalation(w.tx.get("SELECT * FROM escalations WHERE id = ?", [id])!), decided.decision as NativeDecision, decided.text, decided.decidedBy);
+      } else {
         w.tx.run("UPDATE runs SET waiting = ? WHERE id = ? AND status = 'running'", [JSON.stringify(waiting), run.id]);
         w.event(session.id, run.id, "run.waiting", { run_id: run.id, waiting });
       }
+    }).catch((err: unknown) => {
+      this.waiters.get(id)?.release(); // the question was never stored: stop listening
+      throw err;
     });
-    if (decided) {
-      const esc = this.load(id)!;
-      await this.db.write((w) => this.resolveInTx(w, esc, decided.decision as NativeDecision, decided.text, decided.decidedBy));
-      return { decision: decided.decision as NativeDecision, text: decided.text, decided_by: decided.decidedBy, escalation_id: id };
-    }
+    if (decided) return { decision: decided.decision as NativeDecision, text: decided.text, decided_by: decided.decidedBy, escalation_id: id };
     return answered!;
   }
 
@@ -105,21 +111,29 @@ export class ApprovalService {
         const reason = opts.signal.reason instanceof Error ? opts.signal.reason.message : String(opts.signal.reason ?? "aborted");
         this.close(id, `the run stopped waiting before an answer arrived (${reason}); nothing was approved`).then(() => reject(opts.signal.reason), reject);
       };
+      // Still listening while the timeout is written: an answer that lands first wins (in the
+      // transaction below the escalation is then no longer pending), and either way the waiter
+      // is called from the commit that resolved it.
       const timer = setTimeout(() => {
-        cleanup();
-        const text = `no answer within ${Math.round(opts.timeoutMs / 1000)} s: declined automatically (raise --codex-approval-timeout-s to wait longer)`;
-        const esc = this.load(id);
-        if (!esc || esc.status !== "pending") return reject(new Error(`escalation ${id} changed while timing out`));
-        this.db.write((w) => this.resolveInTx(w, esc, "deny", text, "agentd:approval-timeout")).then(
-          () => resolve({ decision: "deny", text, decided_by: "agentd:approval-timeout", escalation_id: id }),
-          reject,
-        );
+        const text = `no answer within ${Math.round(opts.timeoutMs / 1000)} s: declined automatically (the provider's approval timeout; answer sooner, or raise it)`;
+        this.db
+          .write((w) => {
+            const row = w.tx.get("SELECT * FROM escalations WHERE id = ?", [id]);
+            if (row && row.status === "pending") this.resolveInTx(w, toEscalation(row), "deny", text, TIMEOUT_DECIDER);
+          })
+          .catch((err: unknown) => {
+            cleanup();
+            reject(err);
+          });
       }, opts.timeoutMs);
       timer.unref();
       opts.signal.addEventListener("abort", onAbort, { once: true });
-      this.waiters.set(id, (answer) => {
-        cleanup();
-        resolve(answer);
+      this.waiters.set(id, {
+        deliver(answer) {
+          cleanup();
+          resolve(answer);
+        },
+        release: cleanup,
       });
     });
   }
@@ -138,7 +152,7 @@ export class ApprovalService {
     if (esc.parent_session_id !== esc.child_session_id) w.event(esc.parent_session_id, null, "escalation.resolved", data);
     w.event(esc.child_session_id, esc.child_run_id, "escalation.resolved", data);
     const answer: ApprovalAnswer = { decision, text, decided_by: by, escalation_id: esc.id };
-    w.afterCommit(() => this.waiters.get(esc.id)?.(answer));
+    w.afterCommit(() => this.waiters.get(esc.id)?.deliver(answer));
     return { ...esc, status: "resolved", decision, decision_text: text, decided_by: by, resolved_at: t };
   }
 
@@ -164,9 +178,4 @@ export class ApprovalService {
       this.closeInTx(w, toEscalation(row), `run ${run.id} ended (${run.status}) before the approval was answered; nothing was approved`);
     }
   };
-
-  private load(id: string): Escalation | undefined {
-    const row = this.db.read.get("SELECT * FROM escalations WHERE id = ?", [id]);
-    return row ? toEscalation(row) : undefined;
-  }
 }
