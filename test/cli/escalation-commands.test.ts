@@ -16,16 +16,16 @@ describe("agentctl escalation list|resolve and run wait for approvals", () => {
     cleanup(d.dataDir);
   });
 
-  async function waitingRun(command: string): Promise<{ runId: string; escalationId: string }> {
+  async function waitingRun(command: string): Promise<{ sessionId: string; runId: string; escalationId: string }> {
     const sessionId = await ok(d.url, ["--field", "session.id", "session", "create", "--provider", "asker"]);
     const runId = await ok(d.url, ["--field", "run.id", "message", "send", "--session-id", sessionId, "--text", command]);
     const client = api(d.url);
     const waiting = await until(async () => (await client.get(`/runs/${runId}`)).body.run.waiting, 20_000, "run waiting");
-    return { runId, escalationId: waiting.escalation_id };
+    return { sessionId, runId, escalationId: waiting.escalation_id };
   }
 
   it("run wait: JSON carries run.waiting and waiting_for with the command that answers; pretty names the escalation", async () => {
-    const { runId, escalationId } = await waitingRun("git push --force");
+    const { sessionId, runId, escalationId } = await waitingRun("git push --force");
     const json = await agentctl(["--format", "json", "run", "wait", "--run-id", runId, "--timeout-s", "1"], { env: { AGENTCTL_URL: d.url } });
     assert.equal(json.code, 5, json.stderr);
     const body = JSON.parse(json.stdout);
@@ -43,6 +43,7 @@ describe("agentctl escalation list|resolve and run wait for approvals", () => {
     assert.match(listed, /^origin\s+native_approval$/m);
     assert.match(listed, new RegExp(`^answer with\\s+agentctl escalation resolve --escalation-id ${escalationId}`, "m"));
     assert.equal(await ok(d.url, ["--field", "escalations.0.id", "escalation", "list", "--status", "pending"]), escalationId);
+    assert.equal(await ok(d.url, ["--field", "escalations.0.id", "escalation", "list", "--session-id", sessionId]), escalationId, "raised to the run's own session");
 
     assert.equal(await ok(d.url, ["--field", "escalation.status", "escalation", "resolve", "--escalation-id", escalationId, "--decision", "approve_for_session", "--text", "this once and after"]), "resolved");
     const done = JSON.parse(await ok(d.url, ["--format", "json", "run", "wait", "--run-id", runId, "--timeout-s", "20"]));
