@@ -124,10 +124,15 @@ describe("codex app-server: the daemon dies while an approval waits", { skip: av
     const sessionId = await newSession(client, { cwd: workDir });
     const runId = await send(client, sessionId, "write restart.txt");
     const waiting = await waitingFor(client, runId);
+    // `waiting` is readable once committed, before it is durable; a later acknowledged write
+    // (the journal is ordered) makes sure the question itself survives the crash.
+    await newSession(client, {});
     await daemon.kill9();
     daemon = await start(daemon.dataDir, Number(new URL(daemon.url).port));
     await until(() => processesOfRun(runId).length === 0, 10_000, "codex of the interrupted run killed at restart");
-    const run = (await client.get(`/runs/${runId}`)).body.run;
+    const got = await client.get(`/runs/${runId}`);
+    assert.equal(got.status, 200, JSON.stringify(got.body));
+    const run = got.body.run;
     assert.equal(run.status, "failed");
     assert.equal(run.waiting, null);
     const esc = (await client.get(`/escalations/${waiting.escalation_id}`)).body.escalation;

@@ -126,6 +126,8 @@ export async function runAppServerTurn(ctx: RunContext, { config, previousTotal,
   ended.catch(() => undefined);
   const step = <T>(p: Promise<T>): Promise<T> => Promise.race([p, aborted, ended]);
 
+  // As for exec: keep the recorded tree current, since commands outlive their parent links.
+  const watch = setInterval(() => procs.snapshot(), 1000).unref();
   let turnId: string | null = null;
   try {
     await step(rpc.request("initialize", { clientInfo: { name: "agentd", title: "agentd", version: VERSION } }));
@@ -164,6 +166,7 @@ export async function runAppServerTurn(ctx: RunContext, { config, previousTotal,
     }
     throw err;
   } finally {
+    clearInterval(watch);
     await shutdown(child, procs, ctx);
     await Promise.allSettled(emits);
   }
