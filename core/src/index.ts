@@ -20,6 +20,7 @@ export { LOCAL_PRINCIPAL, safeEqual, type Authenticator } from "./kernel/auth.ts
 export { isLoopbackHost } from "./kernel/loopback.ts";
 export type { Services } from "./kernel/services.ts";
 export type { Provider, ProviderResult, ProviderAvailability, RunContext, Logger } from "./providers/types.ts";
+export { DeltaCoalescer } from "./providers/delta-coalescer.ts";
 export type { ToolDefinition, ToolContext } from "./providers/tools.ts";
 export type { Storage, StorageTx, StorageReader, StorageHealth, Committed, Migration, SqlValue, SqlParams, Row } from "./storage/types.ts";
 export { AgentdError, isAgentdError, notFound, validation, conflict, type ErrorCode } from "./errors.ts";

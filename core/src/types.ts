@@ -58,6 +58,11 @@ export interface Run {
   pid: number | null;
   canceled_by: string | null;
   routing: RoutingDecision | null;
+  /**
+   * Set while a running run is held by its provider until someone answers a question (today: a
+   * native approval, e.g. codex asking to run a command). Cleared when answered or the run ends.
+   */
+  waiting: RunWaiting | null;
   created_at: string;
   started_at: string | null;
   ended_at: string | null;
@@ -100,18 +105,60 @@ export interface QueueCounts {
 /** What a child run may ask its parent session for (`POST /runs/:id/reply-parent`). */
 export type EscalationKind = "approval_request" | "permission_request" | "question" | "info";
 export const ESCALATION_KINDS: readonly EscalationKind[] = ["approval_request", "permission_request", "question", "info"];
-export type EscalationDecisionKind = "approve" | "deny" | "answer";
-export const ESCALATION_DECISIONS: readonly EscalationDecisionKind[] = ["approve", "deny", "answer"];
+/** `approve_for_session`: approve, and let the same request pass without asking for the rest of the session. */
+export type EscalationDecisionKind = "approve" | "approve_for_session" | "deny" | "answer";
+export const ESCALATION_DECISIONS: readonly EscalationDecisionKind[] = ["approve", "approve_for_session", "deny", "answer"];
+/** Where an escalation comes from: a child's `reply-parent`, or a provider's own approval request. */
+export type EscalationOrigin = "reply_parent" | "native_approval";
+export type EscalationStatus = "pending" | "resolved" | "closed";
+export const ESCALATION_STATUSES: readonly EscalationStatus[] = ["pending", "resolved", "closed"];
 
-/** A child's request to its parent session, and the decision once there is one. */
+/** What a provider asks a human (or a policy, or the parent agent) to allow. */
+export interface ApprovalRequest {
+  /** A shell command, or a set of file changes (a patch). */
+  kind: "command" | "file_change";
+  command?: string;
+  cwd?: string;
+  /** The agent's own justification. */
+  reason?: string;
+  changes?: Array<{ path: string; kind?: string }>;
+}
+
+/** The answer a provider receives for an approval request. */
+export interface ApprovalAnswer {
+  decision: "approve" | "approve_for_session" | "deny";
+  text: string;
+  decided_by: string;
+  /** The escalation that carried the question (or the earlier one whose session grant matched). */
+  escalation_id: string;
+}
+
+export interface RunWaiting {
+  kind: "approval";
+  escalation_id: string;
+  /** Where the question was raised: the parent session, or the run's own session for a human. */
+  raised_to_session_id: string;
+  approval: ApprovalRequest;
+  since: string;
+}
+
+/**
+ * A request to a parent session (or, for a native approval of a run without parent, to the run's
+ * own session), and the decision once there is one. `closed`: nobody can answer it any more (the
+ * run that asked ended first); `close_reason` says why.
+ */
 export interface Escalation {
   id: string;
+  origin: EscalationOrigin;
   child_session_id: string;
   child_run_id: string;
   parent_session_id: string;
   kind: EscalationKind;
   text: string;
-  status: "pending" | "resolved";
+  /** The structured request of a native approval; null for `reply_parent`. */
+  approval: ApprovalRequest | null;
+  status: EscalationStatus;
+  close_reason: string | null;
   decision: EscalationDecisionKind | null;
   decision_text: string | null;
   decided_by: string | null;

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Value } from "@sinclair/typebox/value";
 import { EmbeddedConfigSchema, resolveTarget, type EmbeddedConfig } from "../../plugins/provider-embedded/src/config.ts";
-import { DeltaCoalescer } from "../../plugins/provider-embedded/src/delta-coalescer.ts";
+import { DeltaCoalescer } from "../../core/src/providers/delta-coalescer.ts";
 import { backoffMs, retryAfterMs } from "../../plugins/provider-embedded/src/retry.ts";
 
 const config = (partial: Partial<EmbeddedConfig>): EmbeddedConfig => Value.Default(EmbeddedConfigSchema, structuredClone(partial)) as EmbeddedConfig;

@@ -125,7 +125,7 @@ describe("agent to agent: the seed flow with agentctl", () => {
     const esc = JSON.parse(stepsOf(await finished(client, child.body.run.id))[0].stdout).escalation;
     const decision = await client.post(`/escalations/${esc.id}/resolve`, { decision: "maybe" });
     assert.equal(decision.status, 400);
-    assert.match(decision.body.error.message, /approve, deny, answer/);
+    assert.match(decision.body.error.message, /approve, approve_for_session, deny, answer/);
     assert.equal((await client.post(`/escalations/${esc.id}/resolve`, { decision: "answer", text: " " })).status, 400);
     assert.equal((await client.get(`/sessions/${parent.sessionId}/escalations?status=bogus`)).status, 400);
 

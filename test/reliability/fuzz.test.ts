@@ -40,7 +40,7 @@ const ROUTES = [
   "GET /health", "GET /daemon/status", "POST /sessions", "GET /sessions", "GET /sessions/:sid", "GET /sessions/:sid/messages", "POST /sessions/:sid/messages",
   "GET /sessions/:sid/events", "POST /runs", "GET /runs/:rid", "POST /runs/:rid/transition", "POST /runs/:rid/cancel", "GET /runs/:rid/wait", "GET /runs/:rid/diagnose",
   "POST /runs/:rid/spawn", "POST /sessions/:sid/send", "POST /runs/:rid/reply-parent", "GET /escalations/:eid", "POST /escalations/:eid/resolve",
-  "GET /sessions/:sid/escalations", "GET /sessions/:sid/children", "POST /stream/tickets", "GET /stream",
+  "GET /sessions/:sid/escalations", "GET /escalations", "GET /sessions/:sid/children", "POST /stream/tickets", "GET /stream",
 ];
 
 function requestArb(ids: Ids) {

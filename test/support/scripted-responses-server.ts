@@ -17,7 +17,7 @@ import { join } from "node:path";
 
 /** An output item of a model reply (the subset codex understands and tests need). */
 export type OutputItem =
-  | { type: "message"; text: string }
+  | { type: "message"; text: string; /** Stream the text first as these `output_text.delta` pieces. */ deltas?: string[] }
   | { type: "function_call"; name: string; arguments: Record<string, unknown>; call_id?: string }
   | { type: "reasoning"; text: string };
 
@@ -54,6 +54,8 @@ export type Script = Reply[] | ((request: RecordedRequest, index: number) => Rep
 /** Builders for replies. */
 export const reply = {
   message: (text: string, usage?: Usage): Reply => ({ kind: "stream", items: [{ type: "message", text }], usage }),
+  /** A message streamed token by token (`response.output_text.delta`), as a real model does. */
+  streamedMessage: (pieces: string[], usage?: Usage): Reply => ({ kind: "stream", items: [{ type: "message", text: pieces.join(""), deltas: pieces }], usage }),
   /**
    * A function call of codex's `exec_command` tool: codex runs `cmd` and sends the output back.
    * codex waits `yieldTimeMs` (default 10 s, at most 30 s) for the command before reporting it
@@ -211,7 +213,14 @@ function writeStream(res: ServerResponse, answer: Extract<Reply, { kind: "stream
     res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
   };
   send("response.created", { response: { id } });
-  answer.items.forEach((item, outputIndex) => send("response.output_item.done", { output_index: outputIndex, item: toWireItem(item) }));
+  answer.items.forEach((item, outputIndex) => {
+    const wire = toWireItem(item);
+    if (item.type === "message" && item.deltas) {
+      send("response.output_item.added", { output_index: outputIndex, item: { ...wire, content: [] } });
+      for (const delta of item.deltas) send("response.output_text.delta", { item_id: wire.id, output_index: outputIndex, content_index: 0, delta });
+    }
+    send("response.output_item.done", { output_index: outputIndex, item: wire });
+  });
   const u = answer.usage ?? { input_tokens: 10, output_tokens: 2 };
   send("response.completed", {
     response: {

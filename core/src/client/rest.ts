@@ -4,7 +4,7 @@
  * when the caller gives none) that is reused on the client's own retries, so a retry after a
  * dropped connection never creates a second session, message or run.
  */
-import type { AgentEvent, Escalation, Message, QueueCounts, Run, RunStatus, Session } from "../types.ts";
+import type { AgentEvent, Escalation, EscalationStatus, Message, QueueCounts, Run, RunStatus, Session } from "../types.ts";
 
 export const DEFAULT_URL = "http://127.0.0.1:8765";
 
@@ -227,8 +227,12 @@ export class AgentdClient {
   resolveEscalation(escalationId: string, input: { decision: string; text?: string }, opts: RequestOptions = {}): Promise<ResolveResponse> {
     return this.mutate("POST", `/escalations/${seg(escalationId)}/resolve`, input, opts);
   }
-  listEscalations(sessionId: string, q: { status?: "pending" | "resolved" } = {}): Promise<{ escalations: Escalation[] }> {
+  listEscalations(sessionId: string, q: { status?: EscalationStatus } = {}): Promise<{ escalations: Escalation[] }> {
     return this.request("GET", `/sessions/${seg(sessionId)}/escalations${query(q)}`);
+  }
+  /** Every escalation this token can answer (any session it sees), oldest first. */
+  listAllEscalations(q: { status?: EscalationStatus } = {}): Promise<{ escalations: Escalation[] }> {
+    return this.request("GET", `/escalations${query(q)}`);
   }
   listChildren(sessionId: string): Promise<{ children: { session: Session; latest_run: Run | null }[] }> {
     return this.request("GET", `/sessions/${seg(sessionId)}/children`);

@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import { Cwd, ModelName } from "./schemas.ts";
-import { ESCALATION_DECISIONS, ESCALATION_KINDS, type EscalationDecisionKind, type EscalationKind } from "../types.ts";
+import { ESCALATION_DECISIONS, ESCALATION_KINDS, ESCALATION_STATUSES, type EscalationDecisionKind, type EscalationKind, type EscalationStatus } from "../types.ts";
 
 /** Request schemas of the agent-to-agent routes (docs/api-contract.md, "Agent to agent"). */
 const strict = { additionalProperties: false } as const;
@@ -39,4 +39,4 @@ export const ResolveBody = Type.Object(
   strict,
 );
 
-export const EscalationsQuery = Type.Object({ status: Type.Optional(Type.Unsafe<"pending" | "resolved">({ type: "string", enum: ["pending", "resolved"] })) }, strict);
+export const EscalationsQuery = Type.Object({ status: Type.Optional(Type.Unsafe<EscalationStatus>({ type: "string", enum: [...ESCALATION_STATUSES] })) }, strict);

@@ -1,6 +1,6 @@
 import { AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWaterfallHook, SyncHook } from "tapable";
 import type { Provider } from "../providers/types.ts";
-import type { AgentEvent, EscalationDecisionKind, EscalationKind, Principal, Run, RunStatus, Session } from "../types.ts";
+import type { AgentEvent, ApprovalRequest, EscalationDecisionKind, EscalationKind, Principal, Run, RunStatus, Session } from "../types.ts";
 import type { Registry } from "./registry.ts";
 
 /** A run about to be enqueued. `beforeEnqueue` taps may rewrite it or throw an AgentdError to veto. */
@@ -32,7 +32,7 @@ export interface SpawnRequest {
 
 export type { EscalationKind };
 
-/** A child run asking its parent session for something. */
+/** A child run asking its parent session for something, or a provider asking for an approval. */
 export interface EscalationRequest {
   escalationId: string;
   childRun: Run;
@@ -40,6 +40,12 @@ export interface EscalationRequest {
   parentSession: Session;
   kind: EscalationKind;
   text: string;
+  /**
+   * Set for a provider's native approval (e.g. codex asking to run a command): what it wants to do.
+   * `childRun`/`childSession` are then the asking run and its session, and `parentSession` is where
+   * the question goes (the parent, or the run's own session when it has none).
+   */
+  approval?: ApprovalRequest;
 }
 
 /** What an `onEscalate` tap may answer instead of letting the request through to the parent. */

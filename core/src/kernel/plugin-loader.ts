@@ -124,7 +124,9 @@ export async function loadPlugins(gateway: Gateway, sources: readonly PluginSour
         const issue = toIssues(validate.errors)[0];
         const key = issue?.additionalProperty ?? issue?.path.replace(/^\//, "") ?? "";
         const flag = plugin.options?.find((o) => o.key === key.split("/")[0])?.flag;
-        throw new PluginError(plugin.name, `invalid config${key ? ` at "${key}"` : ""}${flag ? ` (${flag})` : ""}: ${issue?.message ?? "does not match its schema"}`);
+        const allowed = (validate.errors?.[0]?.params as { allowedValues?: unknown[] } | undefined)?.allowedValues;
+        const choices = allowed ? `: ${allowed.map(String).join(", ")}` : "";
+        throw new PluginError(plugin.name, `invalid config${key ? ` at "${key}"` : ""}${flag ? ` (${flag})` : ""}: ${issue?.message ?? "does not match its schema"}${choices}`);
       }
     }
     for (const registry of [gateway.providers, gateway.transports, gateway.tools]) registry.setOwner(plugin.name);

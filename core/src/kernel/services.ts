@@ -4,6 +4,7 @@ import { RunQueue } from "../queue/run-queue.ts";
 import { tapDefaultRouting } from "../queue/routing.ts";
 import { Db } from "../services/db.ts";
 import { announceToParent } from "../services/announcements.ts";
+import { ApprovalService } from "../services/approvals.ts";
 import { EscalationService } from "../services/escalations.ts";
 import { EventLog } from "../services/event-log.ts";
 import { IdempotencyService } from "../services/idempotency.ts";
@@ -28,6 +29,7 @@ export interface Services {
   /** Agent to agent: spawn, send, children (docs/agent-to-agent.md). */
   orchestration: OrchestrationService;
   escalations: EscalationService;
+  approvals: ApprovalService;
   retention: EventRetention;
   streams: StreamLimiter;
 }
@@ -40,7 +42,9 @@ export function createServices(gateway: Gateway, log: Logger): Services {
   const sessions = new SessionService(db);
   const runs = new RunService(db, sessions, gateway.hooks, gateway.providers, gateway.config);
   tapDefaultRouting(gateway.hooks); // after every plugin's taps: the built-in order answers last
-  const executor = new RunExecutor(db, runs, sessions, gateway.providers, gateway.hooks, {
+  const approvals = new ApprovalService(db, sessions, gateway.hooks, log);
+  runs.onFinishInTx(approvals.closeForFinishedRun);
+  const executor = new RunExecutor(db, runs, sessions, approvals, gateway.providers, gateway.hooks, {
     url: () => gateway.url,
     issueRunToken: (run, session) => gateway.auth.issueRunToken(run, session),
     revokeRunToken: (token) => gateway.auth.revokeRunToken(token),
@@ -49,6 +53,6 @@ export function createServices(gateway: Gateway, log: Logger): Services {
   runs.attachQueue(queue);
   runs.onFinishInTx(announceToParent);
   const orchestration = new OrchestrationService(db, sessions, runs, gateway.hooks, gateway.providers);
-  const escalations = new EscalationService(db, sessions, runs, orchestration, gateway.hooks);
-  return { db, events, sessions, runs, idempotency: new IdempotencyService(storage), queue, executor, control: new RunControl(runs, queue, executor, storage), orchestration, escalations, retention: new EventRetention(db, gateway.config.eventRetentionDays), streams: new StreamLimiter(gateway.config.maxStreamsPerPrincipal) };
+  const escalations = new EscalationService(db, sessions, runs, orchestration, gateway.hooks, approvals);
+  return { db, events, sessions, runs, idempotency: new IdempotencyService(storage), queue, executor, control: new RunControl(runs, queue, executor, storage), orchestration, escalations, approvals, retention: new EventRetention(db, gateway.config.eventRetentionDays), streams: new StreamLimiter(gateway.config.maxStreamsPerPrincipal) };
 }

@@ -1,4 +1,4 @@
-import type { Message, Run, RunUsage, Session } from "../types.ts";
+import type { ApprovalAnswer, ApprovalRequest, Message, Run, RunUsage, Session } from "../types.ts";
 
 /** Everything a provider needs to execute one run. */
 export interface RunContext {
@@ -25,6 +25,14 @@ export interface RunContext {
   setPid(pid: number | null): void;
   /** Record provider facts for `GET /runs/:id/diagnose` (e.g. `codex_invocation`). */
   setDiagnostics(facts: Record<string, unknown>): void;
+  /**
+   * Ask before acting (a native approval): raises an escalation (through `onEscalate`, to the
+   * parent session or else the run's own session), marks the run `waiting`, and resolves with the
+   * decision; a grant `approve_for_session` answers later identical requests of the session at
+   * once. Declined after `timeoutMs`. Rejects when the run is aborted or `signal` (e.g. "the
+   * provider process is gone") aborts; the escalation is then closed with the reason.
+   */
+  requestApproval(approval: ApprovalRequest, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<ApprovalAnswer>;
   log: Logger;
 }
 

@@ -1,5 +1,6 @@
 import type { Logger, Provider, RunContext } from "../providers/types.ts";
 import type { Registry } from "../kernel/registry.ts";
+import type { ApprovalService } from "../services/approvals.ts";
 import type { Db } from "../services/db.ts";
 import type { RunService } from "../services/runs.ts";
 import type { SessionService } from "../services/sessions.ts";
@@ -34,6 +35,7 @@ export class RunExecutor {
     private readonly db: Db,
     private readonly runs: RunService,
     private readonly sessions: SessionService,
+    private readonly approvals: ApprovalService,
     private readonly providers: Registry<Provider>,
     private readonly hooks: GatewayHooks,
     private readonly env: RunEnvironment,
@@ -115,6 +117,8 @@ export class RunExecutor {
         this.runs.setPid(run.id, pid);
       },
       setDiagnostics: (facts) => Object.assign(active.diagnostics, facts),
+      requestApproval: (approval, opts) =>
+        this.approvals.request(run, session, approval, { timeoutMs: opts.timeoutMs, signal: opts.signal ? AbortSignal.any([active.controller.signal, opts.signal]) : active.controller.signal }),
       log,
     };
   }

@@ -1,7 +1,8 @@
 import { AgentdError, conflict, notFound, validation } from "../errors.ts";
 import type { GatewayHooks } from "../kernel/hooks.ts";
-import type { Row } from "../storage/types.ts";
-import type { Escalation, EscalationDecisionKind, EscalationKind, Message, Principal, Run, Session } from "../types.ts";
+import type { Escalation, EscalationDecisionKind, EscalationKind, EscalationStatus, Message, Principal, Run, Session } from "../types.ts";
+import { isNativeDecision, type ApprovalService } from "./approvals.ts";
+import { insertNote, toEscalation } from "./escalation-rows.ts";
 import type { Db, Writer } from "./db.ts";
 import { newId } from "./ids.ts";
 import type { OrchestrationService } from "./orchestration.ts";
@@ -24,22 +25,7 @@ export interface EscalationResolved {
   run: Run | null;
 }
 
-const DECIDED: Record<EscalationDecisionKind, string> = { approve: "approved", deny: "denied", answer: "answered" };
-
-const toEscalation = (r: Row): Escalation => ({
-  id: String(r.id),
-  child_session_id: String(r.child_session_id),
-  child_run_id: String(r.child_run_id),
-  parent_session_id: String(r.parent_session_id),
-  kind: String(r.kind) as EscalationKind,
-  text: String(r.text),
-  status: String(r.status) as Escalation["status"],
-  decision: r.decision === null ? null : (String(r.decision) as EscalationDecisionKind),
-  decision_text: r.decision_text === null ? null : String(r.decision_text),
-  decided_by: r.decided_by === null ? null : String(r.decided_by),
-  created_at: String(r.created_at),
-  resolved_at: r.resolved_at === null ? null : String(r.resolved_at),
-});
+const DECIDED: Record<EscalationDecisionKind, string> = { approve: "approved", approve_for_session: "approved for the rest of the session", deny: "denied", answer: "answered" };
 
 /**
  * A child run asking its parent session (approval, permission, question, info), and the parent's
@@ -52,6 +38,7 @@ export class EscalationService {
     private readonly runs: RunService,
     private readonly orchestration: OrchestrationService,
     private readonly hooks: GatewayHooks,
+    private readonly approvals: ApprovalService,
   ) {}
 
   /** `POST /runs/:id/reply-parent`: the daemon finds the parent; `onEscalate` taps may decide at once. */
@@ -70,8 +57,8 @@ export class EscalationService {
     return this.db.write((w) => {
       const t = now();
       let escalation: Escalation = {
-        id, child_session_id: childSession.id, child_run_id: childRun.id, parent_session_id: parentSession.id, kind: input.kind, text: input.text,
-        status: "pending", decision: null, decision_text: null, decided_by: null, created_at: t, resolved_at: null,
+        id, origin: "reply_parent", child_session_id: childSession.id, child_run_id: childRun.id, parent_session_id: parentSession.id, kind: input.kind, text: input.text,
+        approval: null, status: "pending", close_reason: null, decision: null, decision_text: null, decided_by: null, created_at: t, resolved_at: null,
       };
       w.tx.run(
         `INSERT INTO escalations (id, child_session_id, child_run_id, parent_session_id, kind, text, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)`,
@@ -103,6 +90,17 @@ export class EscalationService {
     return esc;
   }
 
+  /**
+   * Escalations the actor can answer, oldest first: raised to sessions it can see, minus the ones
+   * its own run asked. Native approvals of runs without a parent are raised to their own session.
+   */
+  listVisible(actor: Principal, status?: EscalationStatus, limit = 200): Escalation[] {
+    const rows = status
+      ? this.db.read.all("SELECT * FROM escalations WHERE status = ? ORDER BY created_at DESC, id DESC LIMIT 5000", [status])
+      : this.db.read.all("SELECT * FROM escalations ORDER BY created_at DESC, id DESC LIMIT 5000");
+    return rows.map(toEscalation).filter((e) => this.visibleFrom(actor, e.parent_session_id) && !this.askedBy(actor, e)).slice(0, limit).reverse();
+  }
+
   /** Escalations raised to a session, oldest first. */
   listForParent(sessionId: string, actor: Principal, status?: Escalation["status"]): Escalation[] {
     const session = this.sessions.get(sessionId, actor);
@@ -118,21 +116,38 @@ export class EscalationService {
    */
   async resolve(id: string, input: { decision: EscalationDecisionKind; text: string }, opts: MutationOptions<EscalationResolved>): Promise<EscalationResolved> {
     const esc = this.get(id, opts.actor);
-    if (!this.visibleFrom(opts.actor, esc.parent_session_id)) {
-      throw new AgentdError("forbidden", `escalation ${id} is answered from the parent side (session ${esc.parent_session_id}); the child that asked cannot resolve it`);
+    if (!this.visibleFrom(opts.actor, esc.parent_session_id) || this.askedBy(opts.actor, esc)) {
+      throw new AgentdError("forbidden", `escalation ${id} is answered from the parent side (session ${esc.parent_session_id}); the run that asked cannot resolve it`);
     }
     if (input.decision === "answer" && input.text.trim() === "") throw validation(`decision "answer" needs a non-empty text: the answer itself`, [{ path: "/text", keyword: "minLength", message: "an answer needs text" }]);
+    const native = esc.origin === "native_approval";
+    if (native && !isNativeDecision(input.decision)) {
+      throw validation(`escalation ${id} is a native approval: decide approve, approve_for_session or deny (not "${input.decision}")`, [{ path: "/decision", keyword: "enum", allowed: ["approve", "approve_for_session", "deny"] }]);
+    }
+    if (native && esc.status === "pending" && !this.approvals.isWaiting(id)) {
+      // The provider that asked is gone (its run ended, or the daemon restarted): never leave it hanging.
+      await this.approvals.close(id, `run ${esc.child_run_id} is no longer waiting for this approval (it ended, or the daemon restarted); the decision was not delivered`);
+    }
     return this.db.write((w) => {
       const current = toEscalation(w.tx.get("SELECT * FROM escalations WHERE id = ?", [id])!);
+      if (current.status === "closed") {
+        throw conflict(`escalation ${id} is closed: ${current.close_reason ?? "no reason recorded"}`, { status: current.status, close_reason: current.close_reason, child_run_id: current.child_run_id });
+      }
       if (current.status === "resolved") {
-        if (current.decision === input.decision && current.decision_text === input.text) return this.delivered(current);
-        throw conflict(`escalation ${id} was already resolved with "${current.decision}" by ${current.decided_by}; a different resolution is refused`, {
+        // The same answer again is a replay; a native approval replays only for whoever answered it.
+        const same = current.decision === input.decision && current.decision_text === input.text && (!native || current.decided_by === opts.actor.id);
+        if (same) return this.delivered(current);
+        throw conflict(`escalation ${id} was already resolved with "${current.decision}" by ${current.decided_by}${current.decision_text ? ` (${current.decision_text})` : ""}; a different resolution is refused`, {
+          status: current.status,
           decision: current.decision,
           decision_text: current.decision_text,
           decided_by: current.decided_by,
+          resolved_at: current.resolved_at,
         });
       }
-      const result = this.resolveInTx(w, current, input.decision, input.text, opts.actor.id);
+      const result: EscalationResolved = native && isNativeDecision(input.decision)
+        ? { escalation: this.approvals.resolveInTx(w, current, input.decision, input.text, opts.actor.id), message: null, run: null }
+        : this.resolveInTx(w, current, input.decision, input.text, opts.actor.id);
       opts.inTx?.(w.tx, result);
       return result;
     });
@@ -159,23 +174,19 @@ export class EscalationService {
 
   /** The answer a resolution delivered, for replays. */
   private delivered(esc: Escalation): EscalationResolved {
+    if (esc.origin === "native_approval") return { escalation: esc, message: null, run: null };
     const message = this.sessions.messages(esc.child_session_id).find((m) => m.meta?.escalation_id === esc.id && m.meta?.decision !== undefined) ?? null;
     const run = message?.run_id ? (this.runs.find(message.run_id) ?? null) : null;
     return { escalation: esc, message, run };
+  }
+
+  /** The actor is a run of the session that asked (a run must not approve its own request). */
+  private askedBy(actor: Principal, esc: Escalation): boolean {
+    return actor.run !== undefined && actor.run.session_id === esc.child_session_id;
   }
 
   private visibleFrom(actor: Principal, sessionId: string): boolean {
     const session: Session | undefined = this.sessions.find(sessionId);
     return session !== undefined && this.sessions.canAccess(actor, session);
   }
-}
-
-/** A message in a session that does not queue a run (the parent hears; it is not prompted). */
-function insertNote(w: Writer, sessionId: string, text: string, meta: Record<string, unknown>): Message {
-  const message: Message = { id: newId("msg"), session_id: sessionId, run_id: null, role: "user", text, meta, created_at: now() };
-  w.tx.run("INSERT INTO messages (id, session_id, run_id, role, text, meta, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", [
-    message.id, sessionId, null, "user", text, JSON.stringify(meta), message.created_at,
-  ]);
-  w.event(sessionId, null, "message.created", { message });
-  return message;
 }

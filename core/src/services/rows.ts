@@ -52,6 +52,7 @@ export function toRun(r: Row): Run {
     pid: r.pid === null || r.pid === undefined ? null : Number(r.pid),
     canceled_by: strOrNull(r.canceled_by),
     routing: json(r.routing),
+    waiting: json(r.waiting),
     created_at: str(r.created_at),
     started_at: strOrNull(r.started_at),
     ended_at: strOrNull(r.ended_at),

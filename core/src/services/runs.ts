@@ -140,7 +140,7 @@ export class RunService {
     const run: Run = {
       id: runId, session_id: session.id, status: "queued", requested_provider: input.provider ?? session.provider, provider: null,
       model: input.model ?? session.model, message_id: message.id, prompt: input.text, output: null, error: null, usage: null,
-      worker_id: null, pid: null, canceled_by: null, routing: null, created_at: t, started_at: null, ended_at: null,
+      worker_id: null, pid: null, canceled_by: null, routing: null, waiting: null, created_at: t, started_at: null, ended_at: null,
     };
     w.event(session.id, runId, "message.created", { message });
     w.event(session.id, runId, "run.queued", { run_id: runId, status: "queued", provider: run.requested_provider });
@@ -194,7 +194,7 @@ export class RunService {
     if (current.status === "queued") this.queued.remove(run.id);
     const finished = await this.db.write((w) => {
       const t = now();
-      w.tx.run("UPDATE runs SET status = ?, output = ?, error = ?, usage = ?, canceled_by = ?, ended_at = ? WHERE id = ?", [
+      w.tx.run("UPDATE runs SET status = ?, output = ?, error = ?, usage = ?, canceled_by = ?, ended_at = ?, waiting = NULL WHERE id = ?", [
         end.status, end.output ?? null, end.error ?? null, end.usage ? JSON.stringify(end.usage) : null, end.canceledBy ?? null, t, run.id,
       ]);
       if (end.status === "completed" && end.output) {

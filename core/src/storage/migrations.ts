@@ -122,4 +122,18 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "key-value facts (event retention watermark)",
     sql: `CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
   },
+  {
+    // Version 3 is reserved for another change in flight; versions apply in order, gaps are fine.
+    version: 4,
+    name: "native approvals: escalation origin, approval request and close reason; run waiting state",
+    sql: `
+      ALTER TABLE escalations ADD COLUMN origin TEXT NOT NULL DEFAULT 'reply_parent';
+      ALTER TABLE escalations ADD COLUMN approval TEXT;
+      ALTER TABLE escalations ADD COLUMN approval_key TEXT;
+      ALTER TABLE escalations ADD COLUMN close_reason TEXT;
+      CREATE INDEX escalations_child_session ON escalations(child_session_id, status);
+      CREATE INDEX escalations_child_run ON escalations(child_run_id);
+      ALTER TABLE runs ADD COLUMN waiting TEXT
+    `,
+  },
 ];

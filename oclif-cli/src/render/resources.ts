@@ -1,6 +1,7 @@
 /** Pretty views of API resources: aligned key facts, coloured statuses, relative times. */
 import type { AgentEvent, DaemonStatus, DiagnoseResponse, Message, Run, Session } from "@agentd/core/client";
 import { duration, keyValues, relativeTime, status, table, truncate } from "../output/style.ts";
+import { waitingLine } from "../escalations.ts";
 
 export function sessionView(s: Session): string {
   return keyValues([
@@ -33,6 +34,7 @@ export function runView(r: Run): string {
     ["duration", r.started_at ? duration(r.started_at, r.ended_at) : null],
     ["output", r.output === null ? null : truncate(r.output, 200)],
     ["error", r.error],
+    ...(r.waiting ? [["waiting", waitingLine(r.id, r.waiting)] as [string, string]] : []),
   ]);
 }
 

@@ -1,13 +1,14 @@
 /** The `codex` provider: one run = one `codex exec --json` process, resuming the session's thread. */
-import { statSync } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Provider, ProviderResult, RunContext } from "@agentd/core";
 import { execa } from "execa";
 import { CodexTurnReader, type RunEventOut } from "./jsonl-events.ts";
-import { buildArgs, childEnv, displayArgv, resolveCodexBin, type CodexConfig } from "./invocation.ts";
+import { runAppServerTurn } from "./app-server/app-server-turn.ts";
+import { buildArgs, checkSessionCwd, childEnv, displayArgv, resolveCodexBin, type CodexConfig } from "./invocation.ts";
 import { RunProcesses, stopProcessTree, sweep } from "./process-tree.ts";
 import { StderrTail } from "./stderr-tail.ts";
 import { toRunUsage, type CodexUsage } from "./usage.ts";
+import { checkAppServerVersion } from "./version.ts";
 
 export interface CodexProviderDeps {
   config: CodexConfig;
@@ -20,17 +21,24 @@ const NO_THREAD = "";
 
 export function createCodexProvider({ config, previousTotal }: CodexProviderDeps): Provider {
   const invocation = (argv: string[] | null, bin = config.bin) => ({
-    codex_invocation: { bin, profile: config.profile ?? null, sandbox: config.sandbox, model: config.model ?? null, extra_args: config.extraArgs, argv },
+    codex_invocation: {
+      bin, transport: config.transport, profile: config.profile ?? null, sandbox: config.sandbox, model: config.model ?? null, extra_args: config.extraArgs, argv,
+      ...(config.transport === "app-server" ? { approval_policy: config.approvalPolicy, approval_timeout_s: config.approvalTimeoutS } : {}),
+    },
   });
+  const appServer = config.transport === "app-server";
   return {
     name: "codex",
-    description: "codex CLI (codex exec --json), one codex thread per session",
+    description: appServer ? "codex CLI (codex app-server, JSON-RPC with native approvals), one codex thread per session" : "codex CLI (codex exec --json), one codex thread per session",
     availability() {
       const found = resolveCodexBin(config.bin);
-      return found.ok ? { ok: true } : { ok: false, reason: found.reason };
+      if (!found.ok) return { ok: false, reason: found.reason };
+      if (!appServer) return { ok: true };
+      const version = checkAppServerVersion(found.path);
+      return version.ok ? { ok: true } : { ok: false, reason: version.reason };
     },
     describe: () => invocation(null),
-    run: (ctx) => runTurn(ctx, config, previousTotal, invocation),
+    run: (ctx) => (appServer ? runAppServerTurn(ctx, { config, previousTotal, invocation }) : runTurn(ctx, config, previousTotal, invocation)),
   };
 }
 
@@ -42,8 +50,7 @@ async function runTurn(
 ): Promise<ProviderResult> {
   const found = resolveCodexBin(config.bin);
   if (!found.ok) throw new Error(found.reason);
-  const cwd = ctx.session.cwd ?? process.cwd();
-  if (!isDirectory(cwd)) throw new Error(`the session's cwd ${cwd} is not an existing directory: create it, or start a new session with an existing cwd`);
+  const cwd = checkSessionCwd(ctx);
 
   if (ctx.signal.aborted) throw ctx.signal.reason;
   const threadId = ctx.threadId || null;
@@ -146,12 +153,4 @@ async function outcome(ctx: RunContext, reader: CodexTurnReader, requested: stri
     );
   }
   return { text: reader.finalMessage ?? "", usage: reader.turnUsage ? toRunUsage(reader.turnUsage) : undefined };
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }

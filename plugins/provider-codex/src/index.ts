@@ -4,8 +4,9 @@ import { CODEX_OPTIONS, CodexConfigSchema } from "./invocation.ts";
 import { toCodexUsage, type CodexUsage } from "./usage.ts";
 
 /**
- * The codex CLI provider: runs each turn with `codex exec --json` and resumes the session's codex
- * thread on later turns. Boots fine without a codex binary: it then reports itself unavailable and
+ * The codex CLI provider: runs each turn with `codex exec --json` (or, with `--codex-transport
+ * app-server`, over codex's JSON-RPC app-server with native approvals) and resumes the session's
+ * codex thread on later turns. Boots fine without a codex binary: it then reports itself unavailable and
  * "auto" routing falls back to the embedded runtime. See docs/codex-provider.md.
  */
 export default definePlugin({
@@ -15,7 +16,15 @@ export default definePlugin({
   configSchema: CodexConfigSchema,
   options: CODEX_OPTIONS,
   apply(gateway, config) {
-    gateway.providers.register(createCodexProvider({ config, previousTotal: (sessionId, threadId) => lastThreadTotal(gateway, sessionId, threadId) }));
+    const provider = createCodexProvider({ config, previousTotal: (sessionId, threadId) => lastThreadTotal(gateway, sessionId, threadId) });
+    gateway.providers.register(provider);
+    if (config.transport === "app-server") {
+      // Say at start (not at the first run) when the chosen transport cannot work with this codex.
+      gateway.hooks.gatewayStart.tapPromise("provider-codex", async () => {
+        const a = await provider.availability!();
+        if (!a.ok) gateway.log.warn("codex app-server transport unavailable: codex runs will fail and auto routing uses embedded", { reason: a.reason });
+      });
+    }
   },
 });
 

@@ -1,9 +1,13 @@
 /** How codex is found and called: config, binary resolution and the exact argv of a turn. */
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
-import { Type, type PluginOption, type Static } from "@agentd/core";
+import { Type, type PluginOption, type RunContext, type Static } from "@agentd/core";
 
 export const SANDBOX_MODES = ["read-only", "workspace-write", "danger-full-access"] as const;
+/** `exec`: one `codex exec --json` per turn, no approvals. `app-server`: JSON-RPC, native approvals. */
+export const TRANSPORTS = ["exec", "app-server"] as const;
+/** codex's `approvalPolicy` for app-server threads (exec always runs with "never"). */
+export const APPROVAL_POLICIES = ["untrusted", "on-request", "never"] as const;
 
 export const CodexConfigSchema = Type.Object(
   {
@@ -13,6 +17,9 @@ export const CodexConfigSchema = Type.Object(
     sandbox: Type.String({ enum: [...SANDBOX_MODES], default: "workspace-write" }),
     model: Type.Optional(Type.String({ minLength: 1 })),
     sandboxNetwork: Type.Boolean({ default: true }),
+    transport: Type.String({ enum: [...TRANSPORTS], default: "exec" }),
+    approvalPolicy: Type.String({ enum: [...APPROVAL_POLICIES], default: "on-request" }),
+    approvalTimeoutS: Type.Number({ minimum: 1, maximum: 7 * 24 * 3600, default: 900 }),
   },
   { additionalProperties: false },
 );
@@ -37,6 +44,21 @@ export const CODEX_OPTIONS: readonly PluginOption[] = [
     key: "sandboxNetwork",
     type: "boolean",
     description: "let commands in codex's workspace-write sandbox use the network, so agentctl inside a run reaches the daemon (default true)",
+  },
+  { flag: "--codex-transport", env: ["AGENTD_CODEX_TRANSPORT"], key: "transport", type: "string", description: "exec (codex exec --json per turn) | app-server (JSON-RPC, native approvals) (default exec)" },
+  {
+    flag: "--codex-approval-policy",
+    env: ["AGENTD_CODEX_APPROVAL_POLICY"],
+    key: "approvalPolicy",
+    type: "string",
+    description: "app-server transport: when codex asks before acting: untrusted | on-request | never (default on-request)",
+  },
+  {
+    flag: "--codex-approval-timeout-s",
+    env: ["AGENTD_CODEX_APPROVAL_TIMEOUT_S"],
+    key: "approvalTimeoutS",
+    type: "number",
+    description: "app-server transport: an approval unanswered this long is declined with a reason (default 900)",
   },
 ];
 
@@ -155,4 +177,17 @@ export function childEnv(runEnv: Readonly<Record<string, string>>, base: NodeJS.
   Object.assign(env, runEnv);
   env.PATH = [AGENTCTL_BIN_DIR, base.PATH].filter(Boolean).join(delimiter);
   return env;
+}
+
+/** The session's working directory, which must exist (codex would fail less clearly). */
+export function checkSessionCwd(ctx: RunContext): string {
+  const cwd = ctx.session.cwd ?? process.cwd();
+  let ok = false;
+  try {
+    ok = statSync(cwd).isDirectory();
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new Error(`the session's cwd ${cwd} is not an existing directory: create it, or start a new session with an existing cwd`);
+  return cwd;
 }

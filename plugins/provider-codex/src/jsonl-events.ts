@@ -30,7 +30,8 @@ export const MAX_TEXT = 64 * 1024;
 type Json = Record<string, unknown>;
 type Phase = "started" | "updated" | "completed";
 
-function clip(value: unknown): { text: string; truncated: boolean } {
+/** Text of at most MAX_TEXT characters (the tail kept), and whether it was cut. */
+export function clip(value: unknown): { text: string; truncated: boolean } {
   const text = typeof value === "string" ? value : value == null ? "" : JSON.stringify(value);
   if (text.length <= MAX_TEXT) return { text, truncated: false };
   return { text: `[... ${text.length - MAX_TEXT} characters cut ...]\n${text.slice(-MAX_TEXT)}`, truncated: true };

@@ -2,7 +2,7 @@ import OpenAI from "openai";
 import type { ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
 import type { Principal, ProviderResult, Registry, RunContext, RunUsage, ToolContext, ToolDefinition } from "@agentd/core";
 import type { ApiTarget, EmbeddedConfig } from "./config.ts";
-import { DeltaCoalescer } from "./delta-coalescer.ts";
+import { DeltaCoalescer } from "@agentd/core";
 import { callModel, type StepResult } from "./model-call.ts";
 import { backoffMs, classify, sleep } from "./retry.ts";
 import { runToolCall, toolSchemas } from "./tool-runner.ts";

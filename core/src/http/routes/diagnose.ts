@@ -16,6 +16,13 @@ export function pidAlive(pid: number | null): boolean {
   }
 }
 
+/** What a run waiting for an answer needs, and the command that gives it. */
+export function waitingSentence(w: NonNullable<Run["waiting"]>): string {
+  const what = w.approval.kind === "command" ? `to run \`${w.approval.command ?? "?"}\`` : `to change ${(w.approval.changes ?? []).map((c) => c.path).join(", ") || "files"}`;
+  return `the run is waiting for approval ${what} (escalation ${w.escalation_id}, raised to session ${w.raised_to_session_id} since ${w.since}): ` +
+    `answer it with \`agentctl escalation resolve --escalation-id ${w.escalation_id} --decision approve|approve_for_session|deny\``;
+}
+
 /** Facts about one run and a plain sentence when something looks wrong. */
 export async function diagnoseRun(gateway: Gateway, run: Run): Promise<Record<string, unknown>> {
   const { queue, executor, runs } = gateway.services;
@@ -35,7 +42,8 @@ export async function diagnoseRun(gateway: Gateway, run: Run): Promise<Record<st
     else if (busy) likely = `waiting for run ${busy.id} of the same session to finish (one run at a time per session)`;
     else if (position === null) likely = "the run is queued in storage but not in the in-memory queue: restart the daemon to reload the queue";
   } else if (run.status === "running") {
-    if (!active) likely = "the run is marked running but no worker is executing it (stale state): cancel it with `agentctl run cancel` and resend the message";
+    if (run.waiting) likely = waitingSentence(run.waiting);
+    else if (!active) likely = "the run is marked running but no worker is executing it (stale state): cancel it with `agentctl run cancel` and resend the message";
     else if (run.pid && !pidIsAlive) likely = `the run is running but its process ${run.pid} is gone: cancel it with \`agentctl run cancel\` and resend the message`;
   } else if (run.status === "failed") {
     likely = !availability.ok && availability.reason ? `provider ${providerName} is unavailable: ${availability.reason}` : `the run failed: ${run.error ?? "no error recorded"}`;
@@ -55,6 +63,7 @@ export async function diagnoseRun(gateway: Gateway, run: Run): Promise<Record<st
     provider: providerName,
     requested_provider: run.requested_provider,
     routing: run.routing,
+    waiting: run.waiting,
     provider_available: availability.ok,
     provider_unavailable_reason: availability.ok ? null : availability.reason ?? null,
     ...(provider?.describe?.() ?? {}),

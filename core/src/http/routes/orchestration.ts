@@ -76,6 +76,11 @@ export function orchestrationRoutes(router: Router, gateway: Gateway): void {
     });
   });
 
+  router.get("/escalations", (ctx) => {
+    const q = validateQuery(EscalationsQuery, ctx.query);
+    ctx.body = { escalations: svc().escalations.listVisible(state(ctx).principal, q.status) };
+  });
+
   router.get("/escalations/:id", (ctx) => {
     validateQuery(EmptyQuery, ctx.query);
     ctx.body = { escalation: svc().escalations.get(ctx.params.id, state(ctx).principal) };

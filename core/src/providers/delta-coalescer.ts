@@ -1,4 +1,5 @@
 /**
+ * Shared by providers that stream text (the embedded runtime, codex app-server).
  * Coalesces a model's tiny text deltas into fewer `assistant.delta` events: a fast model sends a
  * token every few milliseconds, and one durable event per token would flood the event log.
  * Policy: buffer text and flush when it reaches `maxBytes`, or `intervalMs` after the first
