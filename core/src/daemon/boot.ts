@@ -25,31 +25,70 @@ export interface StartOptions {
   log?: Logger;
 }
 
-/** Boot the gateway: config, plugins, storage, recovery, HTTP, workers. Throws with a clear message. */
+/** A start-up failure with a message meant for the operator: printed as one line, no stack. */
+export class StartupError extends Error {
+  override name = "StartupError";
+}
+
+/** Undo steps of a start that failed, newest first. */
+type Undo = Array<{ what: string; run: () => unknown }>;
+
+/**
+ * Boot the gateway: config, plugins, storage, recovery, HTTP, workers. Throws with a clear message;
+ * a failure at any step first undoes the steps before it (server closed, workers stopped, storage
+ * closed), so a failed start never leaves a half-running daemon behind.
+ */
 export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemon> {
   const argv = opts.argv ?? [];
   const env = opts.env ?? process.env;
   const config = resolveDaemonConfig(tokenizeArgv(argv), env);
   const log = opts.log ?? createLogger(config.logLevel);
   const gateway = new Gateway(config, log);
+  const undo: Undo = [];
+  try {
+    return await boot(gateway, config, argv, env, log, undo);
+  } catch (err) {
+    for (const step of undo.reverse()) {
+      try {
+        await step.run();
+      } catch (undoErr) {
+        log.warn("while undoing a failed start", { step: step.what, err: String(undoErr) });
+      }
+    }
+    throw err;
+  }
+}
 
+async function boot(gateway: Gateway, config: DaemonConfig, argv: readonly string[], env: NodeJS.ProcessEnv, log: Logger, undo: Undo): Promise<RunningDaemon> {
   const sources = pluginSources(config);
   const plugins = await loadPlugins(gateway, sources, argv, env);
   checkUnknownFlags(argv, new Set([...CORE_OPTIONS.map((o) => o.flag), ...plugins.flatMap((p) => (p.options ?? []).map((o) => o.flag))]));
 
   const storage = gateway.storage;
-  await storage.open();
-  await storage.migrate(MIGRATIONS);
+  undo.push({ what: "close storage", run: () => storage.close() });
+  await storage.open().catch((err: unknown) => {
+    throw isProgrammingError(err) ? err : new StartupError(`cannot open the database ${config.db}: ${(err as Error).message}`, { cause: err });
+  });
+  await storage.migrate(MIGRATIONS).catch((err: unknown) => {
+    throw isProgrammingError(err) ? err : new StartupError(`cannot migrate the database ${config.db}: ${(err as Error).message}`, { cause: err });
+  });
   const services = createServices(gateway, log);
   gateway.attachServices(services);
   await recoverInterruptedRuns(gateway, log);
 
   buildHttpApp(gateway);
   const server = gateway.app.listen({ port: config.port, host: config.host });
+  undo.push({
+    what: "close the HTTP server",
+    run: () => {
+      server.close();
+      server.closeAllConnections();
+    },
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", (err: NodeJS.ErrnoException) =>
-      reject(err.code === "EADDRINUSE" ? new Error(`port ${config.port} on ${config.host} is in use: another agentd may be running (agentctl daemon status), or pick --port`) : err),
+      reject(err.code === "EADDRINUSE" ? new StartupError(`port ${config.port} on ${config.host} is in use: another agentd may be running on this port (agentctl daemon status); stop it or pick --port`) : err),
     );
   });
   server.keepAliveTimeout = 65_000;
@@ -57,7 +96,15 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
   server.requestTimeout = 0; // long-polls and streams
   answerClientErrors(server);
   gateway.attachServer(server);
-  await gateway.hooks.gatewayStart.promise();
+  undo.push({ what: "close transports", run: async () => {
+    for (const t of gateway.transports.list()) await t.close?.();
+  } });
+  // Plugins whose gatewayStart tap ran may hold resources; let them release them.
+  undo.push({ what: "gatewayStop taps", run: () => gateway.hooks.gatewayStop.promise() });
+  await gateway.hooks.gatewayStart.promise().catch((err: unknown) => {
+    throw new StartupError(`a gatewayStart tap failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  });
+  undo.push({ what: "stop the run queue", run: () => services.queue.stop() });
   services.queue.start();
 
   const housekeeping = async (): Promise<void> => {
@@ -140,6 +187,11 @@ async function recoverInterruptedRuns(gateway: Gateway, log: Logger): Promise<vo
     await runs.finish(run, { status: "failed", error, data: { recovered: true } });
     log.warn("recovered interrupted run", { run_id: run.id, error });
   }
+}
+
+/** Bugs keep their stack; failures of the environment (files, permissions, data) are one line. */
+function isProgrammingError(err: unknown): boolean {
+  return err instanceof TypeError || err instanceof ReferenceError || err instanceof SyntaxError || err instanceof RangeError;
 }
 
 export { AgentdError };
