@@ -3,15 +3,26 @@ import type { Registry } from "../kernel/registry.ts";
 import type { Db } from "../services/db.ts";
 import type { RunService } from "../services/runs.ts";
 import type { SessionService } from "../services/sessions.ts";
+import type { StorageTx } from "../storage/types.ts";
 import type { Message, Run, Session } from "../types.ts";
 import { routeRun } from "./routing.ts";
+
+/** How a stopped run should end, who asked, and what else to write with its end. */
+export interface RunStop {
+  status: "canceled" | "failed";
+  by: string;
+  reason: string;
+  data?: Record<string, unknown>;
+  /** Written in the transaction that ends the run (e.g. the idempotency record of the cancel). */
+  inTx?: (tx: StorageTx, run: Run) => void;
+}
 
 /** A run being executed right now. */
 export interface ActiveRun {
   run: Run;
   controller: AbortController;
   /** Set when someone stops the run: how it should end and who asked. */
-  stop: { status: "canceled" | "failed"; by: string; reason: string; data?: Record<string, unknown> } | null;
+  stop: RunStop | null;
   pid: number | null;
   diagnostics: Record<string, unknown>;
   done: Promise<void>;
@@ -70,8 +81,8 @@ export class RunExecutor {
       await this.runs.finish(run, { status: "completed", output: result?.text ?? null, usage: result?.usage ?? null });
     } catch (err) {
       if (controller.signal.aborted && active.stop) {
-        const { status, by, reason, data } = active.stop;
-        await this.runs.finish(run, { status, canceledBy: status === "canceled" ? by : null, error: reason, data });
+        const { status, by, reason, data, inTx } = active.stop;
+        await this.runs.finish(run, { status, canceledBy: status === "canceled" ? by : null, error: reason, data }, inTx);
       } else {
         const message = err instanceof Error ? err.message : String(err);
         this.log.warn("run failed", { run_id: run.id, provider: provider.name, error: message });
@@ -118,7 +129,7 @@ export class RunExecutor {
   }
 
   /** Ask an active run to stop. Resolves when the provider returned, or after `graceMs`. */
-  async stop(runId: string, stop: NonNullable<ActiveRun["stop"]>, graceMs: number): Promise<boolean> {
+  async stop(runId: string, stop: RunStop, graceMs: number): Promise<boolean> {
     const active = this.active.get(runId);
     if (!active) return false;
     active.stop ??= stop;
