@@ -2,7 +2,6 @@ import type { AddressInfo } from "node:net";
 import { AgentdError } from "../errors.ts";
 import { buildHttpApp } from "../http/app.ts";
 import { answerClientErrors } from "../http/client-errors.ts";
-import { pidAlive } from "../http/routes/diagnose.ts";
 import { Gateway } from "../kernel/gateway.ts";
 import { checkUnknownFlags, loadPlugins, type PluginSource } from "../kernel/plugin-loader.ts";
 import { createServices } from "../kernel/services.ts";
@@ -10,7 +9,7 @@ import type { Logger } from "../providers/types.ts";
 import { MIGRATIONS } from "../storage/migrations.ts";
 import { CORE_OPTIONS, resolveDaemonConfig, tokenizeArgv, type DaemonConfig } from "./config.ts";
 import { DEFAULT_PLUGINS } from "./default-plugins.ts";
-import { findRunProcesses, killProcessTree } from "./orphans.ts";
+import { recoverInterruptedRuns } from "./orphans.ts";
 import { createLogger } from "./logger.ts";
 
 export interface RunningDaemon {
@@ -157,36 +156,6 @@ export function pluginSources(config: Pick<DaemonConfig, "noDefaultPlugins" | "p
     ...(config.noDefaultPlugins ? [] : DEFAULT_PLUGINS.map((spec) => ({ spec, builtin: true }))),
     ...config.plugins.map((spec) => ({ spec, builtin: false })),
   ];
-}
-
-/** A run left `running` by a dead daemon is failed (and its process killed); queued runs just run again. */
-async function recoverInterruptedRuns(gateway: Gateway, log: Logger): Promise<void> {
-  const { runs } = gateway.services;
-  // Children whose pid never became durable (or whose run's "running" mark was lost) are found by
-  // the run id in their environment.
-  const unfinished = new Set([...runs.listByStatus("running"), ...runs.listByStatus("queued")].map((r) => r.id));
-  for (const orphan of findRunProcesses(unfinished)) {
-    killProcessTree(orphan.pid);
-    log.warn("killed a process left by an interrupted run", { run_id: orphan.runId, pid: orphan.pid });
-  }
-  for (const run of runs.listByStatus("running")) {
-    let killed = "";
-    if (run.pid && pidAlive(run.pid)) {
-      try {
-        process.kill(-run.pid, "SIGKILL");
-      } catch {
-        try {
-          process.kill(run.pid, "SIGKILL");
-        } catch {
-          /* already gone */
-        }
-      }
-      killed = ` (its process ${run.pid} was killed)`;
-    }
-    const error = `the daemon restarted while this run was running${killed}; send the message again`;
-    await runs.finish(run, { status: "failed", error, data: { recovered: true } });
-    log.warn("recovered interrupted run", { run_id: run.id, error });
-  }
 }
 
 /** Bugs keep their stack; failures of the environment (files, permissions, data) are one line. */

@@ -5,6 +5,7 @@ import type { RunService } from "../services/runs.ts";
 import type { SessionService } from "../services/sessions.ts";
 import type { StorageTx } from "../storage/types.ts";
 import type { Message, Run, Session } from "../types.ts";
+import { processStart } from "./process-identity.ts";
 import { routeRun } from "./routing.ts";
 
 /** How a stopped run should end, who asked, and what else to write with its end. */
@@ -121,7 +122,7 @@ export class RunExecutor {
       emit: (eventType, data) => this.db.writeNow((w) => void w.event(session.id, run.id, eventType, data)).durable,
       setPid: (pid) => {
         active.pid = pid;
-        this.runs.setPid(run.id, pid);
+        this.runs.setPid(run.id, pid, pid ? processStart(pid) : null);
       },
       setDiagnostics: (facts) => Object.assign(active.diagnostics, facts),
       log,

@@ -182,8 +182,21 @@ export class RunService {
     return written.value;
   }
 
-  setPid(runId: string, pid: number | null): void {
-    this.db.writeNow((w) => w.tx.run("UPDATE runs SET pid = ? WHERE id = ?", [pid, runId]));
+  /** Record the run's process, with when it started (`processStart`) so recovery can tell it from a reused pid. */
+  setPid(runId: string, pid: number | null, pidStart: string | null): void {
+    try {
+      this.db.writeNow((w) => w.tx.run("UPDATE runs SET pid = ?, pid_start = ? WHERE id = ?", [pid, pidStart, runId]));
+    } catch (err) {
+      // Storage is refusing writes: the provider's run goes on; a daemon restarted meanwhile finds
+      // the process by the run id in its environment (daemon/orphans.ts).
+      if (!(err instanceof AgentdError && err.code === "storage_unavailable")) throw err;
+    }
+  }
+
+  /** The start identity recorded with the run's pid (null when none was recorded). */
+  pidStart(runId: string): string | null {
+    const value = this.db.read.get("SELECT pid_start FROM runs WHERE id = ?", [runId])?.pid_start;
+    return typeof value === "string" ? value : null;
   }
 
   /** Move a run to a terminal state (with its assistant message on success) and wake waiters. */

@@ -122,4 +122,9 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "key-value facts (event retention watermark)",
     sql: `CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
   },
+  {
+    version: 5,
+    name: "runs.pid_start: when the run's process started, so recovery kills only that process",
+    sql: `ALTER TABLE runs ADD COLUMN pid_start TEXT`,
+  },
 ];
