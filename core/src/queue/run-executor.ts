@@ -1,7 +1,7 @@
 import type { Logger, Provider, RunContext } from "../providers/types.ts";
 import type { Registry } from "../kernel/registry.ts";
 import type { Db } from "../services/db.ts";
-import type { RunService } from "../services/runs.ts";
+import type { RunEnd, RunService } from "../services/runs.ts";
 import type { SessionService } from "../services/sessions.ts";
 import type { StorageTx } from "../storage/types.ts";
 import type { Message, Run, Session } from "../types.ts";
@@ -50,25 +50,29 @@ export class RunExecutor {
     private readonly log: Logger,
   ) {}
 
+  /**
+   * Run a claimed run to its end. Every end is written with `finishEventually`: a storage failure
+   * delays it until storage recovers, never leaves the run `running`. A storage failure while
+   * marking the run running throws: the run is still queued and the queue puts it back.
+   */
   execute = async (queued: Run, workerId: string): Promise<void> => {
     const session = this.sessions.find(queued.session_id);
     if (!session) {
-      await this.runs.finish(queued, { status: "failed", error: `session ${queued.session_id} no longer exists` });
+      await this.end(queued, { status: "failed", error: `session ${queued.session_id} no longer exists` });
       return;
     }
-    let provider: Provider;
-    let run: Run;
+    let routed: Awaited<ReturnType<typeof routeRun>>;
     try {
-      const routed = await routeRun(queued.requested_provider, this.providers);
-      provider = routed.provider;
-      // Routing awaited: the run may have been canceled meanwhile.
-      const fresh = this.runs.find(queued.id);
-      if (!fresh || fresh.status !== "queued") return;
-      run = this.runs.markRunning(fresh, { workerId, provider: provider.name, routing: routed.routing });
+      routed = await routeRun(queued.requested_provider, this.providers);
     } catch (err) {
-      await this.runs.finish(queued, { status: "failed", error: (err as Error).message });
+      await this.end(queued, { status: "failed", error: (err as Error).message });
       return;
     }
+    const provider = routed.provider;
+    // Routing awaited: the run may have been canceled meanwhile.
+    const fresh = this.runs.find(queued.id);
+    if (!fresh || fresh.status !== "queued") return;
+    const run = this.runs.markRunning(fresh, { workerId, provider: provider.name, routing: routed.routing });
 
     const controller = new AbortController();
     let release!: () => void;
@@ -79,15 +83,15 @@ export class RunExecutor {
     try {
       const result = await provider.run(ctx);
       if (controller.signal.aborted) throw controller.signal.reason;
-      await this.runs.finish(run, { status: "completed", output: result?.text ?? null, usage: result?.usage ?? null });
+      await this.end(run, { status: "completed", output: result?.text ?? null, usage: result?.usage ?? null });
     } catch (err) {
       if (controller.signal.aborted && active.stop) {
         const { status, by, reason, data, inTx } = active.stop;
-        await this.runs.finish(run, { status, canceledBy: status === "canceled" ? by : null, error: reason, data }, inTx);
+        await this.end(run, { status, canceledBy: status === "canceled" ? by : null, error: reason, data }, inTx);
       } else {
         const message = err instanceof Error ? err.message : String(err);
         this.log.warn("run failed", { run_id: run.id, provider: provider.name, error: message });
-        await this.runs.finish(run, { status: "failed", error: message });
+        await this.end(run, { status: "failed", error: message });
       }
     } finally {
       this.env.revokeRunToken(token);
@@ -95,6 +99,13 @@ export class RunExecutor {
       release();
     }
   };
+
+  /** A run's end, written once storage takes writes (logged when it has to wait). */
+  private end(run: Run, end: RunEnd, inTx?: (tx: StorageTx, run: Run) => void): Promise<Run> {
+    return this.runs.finishEventually(run, end, inTx, (err) =>
+      this.log.warn("could not write a run's end: storage refuses writes; it is written once storage recovers", { run_id: run.id, status: end.status, err: String(err) }),
+    );
+  }
 
   private context(run: Run, session: Session, provider: Provider, active: ActiveRun, token: string): RunContext {
     const log = this.log;
