@@ -64,10 +64,11 @@ async function boot(gateway: Gateway, config: DaemonConfig, argv: readonly strin
   checkUnknownFlags(argv, new Set([...CORE_OPTIONS.map((o) => o.flag), ...plugins.flatMap((p) => (p.options ?? []).map((o) => o.flag))]));
 
   const storage = gateway.storage;
-  undo.push({ what: "close storage", run: () => storage.close() });
+  // A storage whose open() failed cleans up after itself (and the process exits).
   await storage.open().catch((err: unknown) => {
     throw isProgrammingError(err) ? err : new StartupError(`cannot open the database ${config.db}: ${(err as Error).message}`, { cause: err });
   });
+  undo.push({ what: "close storage", run: () => storage.close() });
   await storage.migrate(MIGRATIONS).catch((err: unknown) => {
     throw isProgrammingError(err) ? err : new StartupError(`cannot migrate the database ${config.db}: ${(err as Error).message}`, { cause: err });
   });
@@ -87,7 +88,11 @@ async function boot(gateway: Gateway, config: DaemonConfig, argv: readonly strin
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", (err: NodeJS.ErrnoException) =>
-      reject(err.code === "EADDRINUSE" ? new StartupError(`port ${config.port} on ${config.host} is in use: another agentd may be running on this port (agentctl daemon status); stop it or pick --port`) : err),
+      reject(
+        err.code === "EADDRINUSE"
+          ? new StartupError(`port ${config.port} on ${config.host} is in use: another agentd may be running on this port (agentctl daemon status); stop it or pick --port`)
+          : new StartupError(`cannot listen on ${config.host}:${config.port} (${err.code ?? err.message}): check --host and --port (ports below 1024 need privileges)`, { cause: err }),
+      ),
     );
   });
   server.keepAliveTimeout = 65_000;
