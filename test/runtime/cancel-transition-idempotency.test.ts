@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { agentctl } from "../cli/cli-helpers.ts";
 import { api, cleanup, startDaemon, until, type DaemonHandle } from "../support/daemon.ts";
 
 const SLOW = ["--plugin", "./test/fixtures/plugins/slow-provider.ts"];
@@ -97,5 +98,19 @@ describe("idempotency keys on cancel and transition; cancel answers the real out
     const fresh = await c.post(`/runs/${runId}/cancel`, {}, { "Idempotency-Key": "cancel-stubborn-2" });
     assert.equal(fresh.status, 200, "a new cancel of the canceled run returns it");
     assert.equal(fresh.body.run.status, "canceled");
+  });
+
+  it("agentctl run cancel says when the provider is still stopping, and exits 0", async () => {
+    const { runId } = await startRun("sleep 7000 stubborn");
+    await running(runId);
+    const r = await agentctl(["run", "cancel", "--run-id", runId, "--idempotency-key", "cli-cancel-stubborn"], { env: { AGENTCTL_URL: d.url } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /running/);
+    assert.match(r.stdout, new RegExp(`stop requested: the provider has not stopped yet; the run ends once it does \\(agentctl run wait --run-id ${runId}\\)`));
+    const again = await agentctl(["--format", "json", "run", "cancel", "--run-id", runId, "--idempotency-key", "cli-cancel-stubborn"], { env: { AGENTCTL_URL: d.url } });
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(JSON.parse(again.stdout).stopping, true, "the retry replays the 202");
+    const waited = await agentctl(["--field", "run.status", "run", "wait", "--run-id", runId, "--timeout-s", "20"], { env: { AGENTCTL_URL: d.url } });
+    assert.equal(waited.stdout.trim(), "canceled");
   });
 });
