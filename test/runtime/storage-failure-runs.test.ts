@@ -30,7 +30,7 @@ function fillDisk(dir: string): string {
   return filler;
 }
 
-const ARGS = ["--plugin", "./test/fixtures/plugins/child-process-provider.ts", "--max-concurrency", "2", "--checkpoint-interval-ms", "600000"];
+const ARGS = ["--plugin", "./test/fixtures/plugins/child-process-provider.ts", "--max-concurrency", "2", "--max-queued-per-session", "1", "--checkpoint-interval-ms", "600000"];
 const TERMINAL = new Set(["run.completed", "run.failed", "run.canceled"]);
 
 describe("a storage failure mid-run strands no run", () => {
@@ -72,9 +72,9 @@ describe("a storage failure mid-run strands no run", () => {
     // free worker) are queued when the disk fills.
     const r1 = await send(s1, `child until ${gate}`);
     const r2 = await send(s2, `child until ${gate}`);
+    for (const id of [r1, r2]) await until(async () => (await c.get(`/runs/${id}`)).body.run.pid, 10_000, `run ${id} to start its child`);
     const q1 = await send(s1, "child 10");
     const q2 = await send(s3, "child 10");
-    for (const id of [r1, r2]) await until(async () => (await c.get(`/runs/${id}`)).body.run.pid, 10_000, `run ${id} to start its child`);
     assert.equal((await c.get(`/runs/${q1}`)).body.run.status, "queued");
     assert.equal((await c.get(`/runs/${q2}`)).body.run.status, "queued");
 
@@ -108,12 +108,19 @@ describe("a storage failure mid-run strands no run", () => {
     }, 10_000, "the daemon to be healthy again");
     assert.deepEqual(status.queue_counts, { queued_count: 0, running_count: 0, completed_count: 4, failed_count: 0, canceled_count: 0 });
 
-    // The queue works on: a new run starts, and what was written after recovery is durable.
-    const again = await send(s3, "child 10");
-    assert.equal((await c.get(`/runs/${again}/wait?timeout_s=20`)).body.run.status, "completed");
+    // The queue works on, and its in-memory queued counts are exact (--max-queued-per-session 1):
+    // behind a running run one more is queued, the next is refused.
+    const gate2 = join(gateDir, "go2");
+    const holder = await send(s1, `child until ${gate2}`);
+    await until(async () => (await c.get(`/runs/${holder}`)).body.run.status === "running", 10_000, "the holder run to start");
+    const again = await send(s1, "child 10");
+    const over = await c.post(`/sessions/${s1}/messages`, { text: "child 10", idempotency_key: `k${++key}` });
+    assert.equal(over.status, 429, `one queued run is the limit: ${JSON.stringify(over.body)}`);
+    writeFileSync(gate2, "");
+    for (const id of [holder, again]) assert.equal((await c.get(`/runs/${id}/wait?timeout_s=20`)).body.run.status, "completed");
     await d.kill9();
     d = await startDaemon({ dataDir, args: ARGS });
     const c2 = api(d.url);
-    for (const id of [r1, r2, q1, q2, again]) assert.equal((await c2.get(`/runs/${id}`)).body.run.status, "completed", `run ${id} durable`);
+    for (const id of [r1, r2, q1, q2, holder, again]) assert.equal((await c2.get(`/runs/${id}`)).body.run.status, "completed", `run ${id} durable`);
   });
 });
