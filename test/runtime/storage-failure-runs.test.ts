@@ -70,18 +70,20 @@ describe("a storage failure mid-run strands no run", () => {
     const s3 = (await c.post("/sessions", { provider: "child" })).body.session.id;
     // Two workers: r1 and r2 run until the gate opens; q1 (behind r1 in its session) and q2 (no
     // free worker) are queued when the disk fills.
+    // The stream of s1 must deliver the ends of r1 and q1. Streams publish only what is stored, with
+    // the queue's counts already updated: "started on the stream" is a run that has left the queue.
+    const streamed: AgentEvent[] = [];
+    const sub = subscribe({ baseUrl: d.url, sessionId: s1, transport: "sse", cursor: 0, minBackoffMs: 50, maxBackoffMs: 500, onEvent: (e) => streamed.push(e) });
+    t.after(() => sub.close());
+    const startedOnStream = (runId: string) => until(() => streamed.some((e) => e.run_id === runId && e.event_type === "child.spawned"), 10_000, `run ${runId} to start its child`);
     const r1 = await send(s1, `child until ${gate}`);
     const r2 = await send(s2, `child until ${gate}`);
-    for (const id of [r1, r2]) await until(async () => (await c.get(`/runs/${id}`)).body.run.pid, 10_000, `run ${id} to start its child`);
+    await startedOnStream(r1);
+    await until(async () => (await c.get(`/runs/${r2}`)).body.run.pid, 10_000, `run ${r2} to start its child`);
     const q1 = await send(s1, "child 10");
     const q2 = await send(s3, "child 10");
     assert.equal((await c.get(`/runs/${q1}`)).body.run.status, "queued");
     assert.equal((await c.get(`/runs/${q2}`)).body.run.status, "queued");
-
-    // The stream of s1 must deliver the ends of r1 and q1.
-    const streamed: AgentEvent[] = [];
-    const sub = subscribe({ baseUrl: d.url, sessionId: s1, transport: "sse", cursor: 0, minBackoffMs: 50, maxBackoffMs: 500, onEvent: (e) => streamed.push(e) });
-    t.after(() => sub.close());
 
     const filler = fillDisk(mountDir);
     // The journal's last page may still have room for a few entries: write until refused.
@@ -112,7 +114,7 @@ describe("a storage failure mid-run strands no run", () => {
     // behind a running run one more is queued, the next is refused.
     const gate2 = join(gateDir, "go2");
     const holder = await send(s1, `child until ${gate2}`);
-    await until(async () => (await c.get(`/runs/${holder}`)).body.run.status === "running", 10_000, "the holder run to start");
+    await startedOnStream(holder);
     const again = await send(s1, "child 10");
     const over = await c.post(`/sessions/${s1}/messages`, { text: "child 10", idempotency_key: `k${++key}` });
     assert.equal(over.status, 429, `one queued run is the limit: ${JSON.stringify(over.body)}`);
