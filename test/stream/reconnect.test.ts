@@ -3,7 +3,7 @@
 // exactly the full sequence.
 import { createServer } from "node:net";
 import { after, describe, test } from "node:test";
-import { api, cleanup, sleep, tempDir, type DaemonHandle } from "../support/daemon.ts";
+import { api, cleanup, sleep, tempDir, until, type DaemonHandle } from "../support/daemon.ts";
 import { streams as randomStreams, testSeed } from "../support/prng.ts";
 import { TOKEN_A, allSeqs, assertExactly, burst, cuttableProxy, newSession, portOf, record, streamDaemon, type Recorder } from "./support.ts";
 
@@ -91,8 +91,10 @@ describe("reconnects", () => {
     await Promise.all(clients.map((c) => c.r.opened()));
     const startSeq = (await allSeqs(d.url, sid)).at(-1)!;
     for (const kill of ["stop", "kill9"] as const) {
+      const before = clients[0].r.seqs.at(-1) ?? 0;
       const writing = burst(d.url, sid, 2000, { per_tx: 5 }).catch(() => undefined); // cut short by the stop
-      await sleep(30);
+      // Stop once the burst is flowing to the clients (not after a guessed delay).
+      await until(() => (clients[0].r.seqs.at(-1) ?? 0) > before, 30_000, "the burst to reach the streams");
       if (kill === "stop") await d.stop();
       else await d.kill9();
       await writing;
