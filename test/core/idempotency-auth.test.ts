@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { api, startDaemon, type DaemonHandle } from "../support/daemon.ts";
+import { api, startDaemon, until, type DaemonHandle } from "../support/daemon.ts";
 
 const ALICE = "alice-token-123456";
 const BOB = "bob-token-1234567";
@@ -44,15 +44,19 @@ describe("idempotency keys", () => {
   it("a retry while the first is still in flight is a 409", async () => {
     const s = await c.post("/sessions", {});
     const sid = s.body.session.id;
-    const slow = c.post(`/sessions/${sid}/messages`, { text: "hold:1500 Respond with exactly: slow", idempotency_key: "inflight-1" });
-    await new Promise((r) => setTimeout(r, 300));
-    const retry = await c.post(`/sessions/${sid}/messages`, { text: "hold:1500 Respond with exactly: slow", idempotency_key: "inflight-1" });
+    const text = "hold:gate:inflight-1 Respond with exactly: slow";
+    const slow = c.post(`/sessions/${sid}/messages`, { text, idempotency_key: "inflight-1" });
+    // The first request is held in a beforeEnqueue tap, which runs after it claimed its key.
+    await until(async () => (await c.get("/test/enqueue-gates/inflight-1")).body.held, 10_000, "the first request to hold its key");
+    const retry = await c.post(`/sessions/${sid}/messages`, { text, idempotency_key: "inflight-1" });
     assert.equal(retry.status, 409);
     assert.equal(retry.body.error.code, "idempotency_in_flight");
+    assert.equal((await c.post("/test/enqueue-gates/inflight-1/release", {})).body.released, true);
     const first = await slow;
     assert.equal(first.status, 201);
-    const replay = await c.post(`/sessions/${sid}/messages`, { text: "hold:1500 Respond with exactly: slow", idempotency_key: "inflight-1" });
+    const replay = await c.post(`/sessions/${sid}/messages`, { text, idempotency_key: "inflight-1" });
     assert.equal(replay.body.run.id, first.body.run.id);
+    assert.equal(replay.headers.get("idempotent-replayed"), "true");
   });
 
   it("session creation is idempotent too, and keys survive a restart", async () => {

@@ -9,13 +9,13 @@ import { after, before, describe, it } from "node:test";
 import { AGENTCTL_BIN, ROOT, api, cleanup, startDaemon, tempDir, type DaemonHandle } from "../support/daemon.ts";
 import { events, finished, send, session, type Client } from "../orchestration/helpers.ts";
 import { OWNER_TOKEN, reported, startPlaybookDaemon } from "./in-run.ts";
-import { bashBlocks, freePort, runBlocks, runScript, sandboxCheckout, toScript } from "./shell-docs.ts";
+import { bashBlocks, freePort, runBlocks, runScript, sandboxCheckout, section, toScript } from "./shell-docs.ts";
 
 const read = (path: string): string => readFileSync(join(ROOT, path), "utf8");
 
 /** Run a document's blocks in a fresh sandbox checkout on a free port. */
-async function runDoc(path: string, extraEnv: Record<string, string> = {}) {
-  const blocks = bashBlocks(read(path));
+async function runDoc(path: string, extraEnv: Record<string, string> = {}, repeat: string[] = []) {
+  const blocks = [...bashBlocks(read(path)), ...repeat];
   assert.ok(blocks.length >= 1, `${path} has bash blocks`);
   const port = await freePort();
   const dir = sandboxCheckout();
@@ -30,12 +30,15 @@ async function runDoc(path: string, extraEnv: Record<string, string> = {}) {
 }
 
 describe("shell commands in the docs", () => {
-  it("README.md: install, quick start, first session over HTTP", async () => {
-    const r = await runDoc("README.md");
+  it("README.md: install, quick start, first session over HTTP (that block twice, against the same daemon)", async () => {
+    // A newcomer runs the HTTP block again: it must work the second time too (no fixed idempotency key).
+    const again = bashBlocks(section(read("README.md"), "## A first session over HTTP"));
+    assert.equal(again.length, 1, "one HTTP block");
+    const r = await runDoc("README.md", {}, again);
     assert.match(r.stdout, /^completed$/m, "run wait printed the status");
     assert.match(r.stdout, /^hello$/m, "run get printed the output");
     assert.match(r.stdout, /run\.completed/, "events were printed");
-    assert.match(r.stdout, /"timed_out":false/, "the HTTP wait returned the finished run");
+    assert.equal(r.stdout.match(/"timed_out":false/g)?.length, 2, "both HTTP waits returned a finished run");
     const sh = [...read("README.md").matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
     assert.ok(sh.length === 1 && sh[0].includes("ollama pull"), "the only block that does not run is the one that needs ollama");
   });

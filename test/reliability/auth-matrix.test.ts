@@ -144,7 +144,13 @@ describe("auth matrix", () => {
     const fresh = await owner.post(`/sessions/${sid}/messages`, { text: `child 5 ${SECRET}-live`, idempotency_key: "live" });
     await owner.get(`/runs/${fresh.body.run.id}/wait?timeout_s=30`);
     await until(() => seen["run-sse"].includes("child.token") && seen["run-ws"].includes("child.token"), 20_000, "the run token's streams to replay its own session");
-    await new Promise((r) => setTimeout(r, 500));
+    // Then an event each stream may see, written after the owner's last one: streams deliver in seq
+    // order, so once a stream shows its marker it has considered every owner event before it.
+    const other = api(d.url, OTHER);
+    const otherSession = (await other.post("/sessions", { title: "marker", provider: "child" })).body.session.id as string;
+    assert.equal((await other.post(`/sessions/${otherSession}/messages`, { text: "child 1 marker-for-other", idempotency_key: "marker-other" })).status, 201);
+    assert.equal((await owner.post(`/sessions/${tree}/messages`, { text: "child 1 marker-for-run", idempotency_key: "marker-run" })).status, 201);
+    await until(() => ["other-sse", "other-ws"].every((k) => seen[k].includes("marker-for-other")) && ["run-sse", "run-ws"].every((k) => seen[k].includes("marker-for-run")), 20_000, "every stream to deliver an event written after the owner's last");
     for (const c of closers) c();
     for (const [name, text] of Object.entries(seen)) for (const s of leaksFor(name)) assert.ok(!text.includes(s), `${name} all-sessions stream leaks ${s}`);
     t.diagnostic(`${checked} route x principal answers checked, plus ${WHO.length * 2} stream refusals and 4 all-sessions streams`);

@@ -9,6 +9,7 @@ import { after, describe, test } from "node:test";
 import { subscribe, type Subscription } from "../../core/src/client/subscribe.ts";
 import type { AgentEvent } from "../../core/src/types.ts";
 import { api, cleanup, sleep, startDaemon, tempDir, until, type DaemonHandle } from "../support/daemon.ts";
+import { streams as randomStreams, testSeed } from "../support/prng.ts";
 import { childMarker, freePort, killAll, processesWith, profile } from "./support.ts";
 
 const TOKEN = "crash-loop-token-1";
@@ -16,6 +17,8 @@ const ADMIN = "crash-loop-admin-1";
 const CYCLES = profile(20, 100);
 const CLIENTS = 3;
 const MESSAGES_PER_CLIENT = profile(25, 120);
+// Run lengths, pauses and kill moments come from this seed (printed; CRASH_SEED=<n> replays the choices).
+const SEED = testSeed("CRASH_SEED");
 
 interface StreamRecord {
   name: string;
@@ -93,6 +96,9 @@ describe("crash loop", () => {
   });
 
   test(`SIGKILL ${CYCLES} times under load: no lost, duplicated or reused data; nothing left running`, { timeout: profile(240_000, 1_200_000) }, async (t) => {
+    t.diagnostic(`crash loop ${SEED.describe}`);
+    console.log(`# crash loop ${SEED.describe}`);
+    const [killerRandom, ...clientRandom] = randomStreams(SEED.seed, 1 + CLIENTS);
     const port = await freePort();
     const args = ["--plugin", "./test/fixtures/plugins/child-process-provider.ts", "--auth-token", TOKEN, "--admin-token", ADMIN, "--max-concurrency", "2", "--shutdown-grace-ms", "1000"];
     const start = () => startDaemon({ dataDir, port, args, env: { CHILD_PROVIDER_MARKER: marker } });
@@ -114,17 +120,17 @@ describe("crash loop", () => {
     const acked: Array<{ sessionId: string; text: string; messageId: string; runId: string }> = [];
     const clients = sessions.map(async (sid, i) => {
       for (let m = 0; m < MESSAGES_PER_CLIENT; m++) {
-        const text = `child ${50 + Math.floor(Math.random() * 400)} c${i}-m${m}`;
+        const text = `child ${50 + Math.floor(clientRandom[i]() * 400)} c${i}-m${m}`;
         const res = await sendUntilAcked(url, sid, text, `c${i}-m${m}`);
         assert.equal(res.message.text, text);
         acked.push({ sessionId: sid, text, messageId: res.message.id, runId: res.run.id });
-        await sleep(Math.random() * 150);
+        await sleep(clientRandom[i]() * 150);
       }
     });
     let cycles = 0;
     const killer = (async () => {
       for (; cycles < CYCLES; cycles++) {
-        await sleep(150 + Math.random() * 900);
+        await sleep(150 + killerRandom() * 900);
         await daemon!.kill9();
         daemon = await start();
       }

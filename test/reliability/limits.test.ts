@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { api, sleep, startDaemon, until, type DaemonHandle } from "../support/daemon.ts";
+import { api, startDaemon, until, type DaemonHandle } from "../support/daemon.ts";
 
 const SLOW = ["--plugin", "./test/fixtures/plugins/slow-provider.ts"];
 
@@ -45,8 +45,9 @@ describe("resource limits", () => {
     const oldEvents = (await c.get(`/sessions/${session.id}/events?limit=1000`)).body.events;
     const oldCursor = oldEvents[1].seq;
     await d.stop();
-    await sleep(1500);
-    // 0.00001 days is under a second: everything written before the restart has expired.
+    // 0.00001 days is 864 ms: wait until the last event is older than that by the clock.
+    const lastAt = Date.parse(oldEvents[oldEvents.length - 1].created_at);
+    await until(() => Date.now() > lastAt + 1000, 5_000, "the old events to be past retention");
     const d2 = await startDaemon({ dataDir: d.dataDir, args: ["--event-retention-days", "0.00001"] });
     daemons.push(d2);
     const c2 = api(d2.url);

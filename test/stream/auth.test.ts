@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import WebSocket from "ws";
-import { api, sleep, until, type DaemonHandle } from "../support/daemon.ts";
+import { api, until, type DaemonHandle } from "../support/daemon.ts";
 import { ADMIN, TOKEN_A, TOKEN_B, burst, newSession, openRawSse, record, streamDaemon } from "./support.ts";
 
 /** Status of a WebSocket upgrade attempt: 101, or the HTTP refusal with its JSON body. */
@@ -76,7 +76,8 @@ describe("stream auth", () => {
       assert.equal((await open[transport](`${d.url}/stream?sessionId=${bob}&ticket=${other.body.ticket}`)).status, 404, "a ticket carries its principal's rights only");
 
       const short = await api(d.url, TOKEN_A).post("/stream/tickets", { ttl_s: 1 });
-      await sleep(1_300);
+      // Wait until the ticket's own expiry has passed (the clock, not a guess).
+      await until(() => Date.now() > Date.parse(short.body.expires_at) + 50, 5_000, "the short ticket to expire");
       assert.equal((await open[transport](`${d.url}/stream?sessionId=${alice}&ticket=${short.body.ticket}`)).status, 401, "expired");
     });
   }

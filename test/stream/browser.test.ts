@@ -9,7 +9,14 @@ import { serveExample, type ExampleServer } from "../../examples/browser-stream/
 import { api, type DaemonHandle } from "../support/daemon.ts";
 import { TOKEN_A, allSeqs, burst, newSession, streamDaemon } from "./support.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM = process.env.AGENTD_CHROMIUM ?? "/usr/bin/chromium";
+/** CI (or AGENTD_REQUIRE_BROWSER=1) must run the browser test: a missing chromium fails it instead of skipping. */
+const REQUIRED = (!!process.env.CI && !["false", "0"].includes(process.env.CI)) || process.env.AGENTD_REQUIRE_BROWSER === "1";
+const MISSING = existsSync(CHROMIUM) ? null : `${CHROMIUM} is missing: apt-get install -y chromium (or set AGENTD_CHROMIUM)`;
+
+if (MISSING && REQUIRED) {
+  test("chromium is installed (required: CI=true or AGENTD_REQUIRE_BROWSER=1)", () => assert.fail(MISSING));
+}
 
 async function shownSeqs(page: Page): Promise<number[]> {
   return page.$$eval("#events li", (items) => items.map((li) => Number((li as unknown as { dataset: { seq: string } }).dataset.seq)));
@@ -19,7 +26,7 @@ async function waitForCount(page: Page, n: number): Promise<void> {
   await page.waitForFunction((want) => Number((globalThis as unknown as { document: { getElementById(id: string): { textContent: string } } }).document.getElementById("count").textContent) >= want, n, { timeout: 60_000 });
 }
 
-describe("browser (chromium + the example page)", { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: apt-get install -y chromium` }, () => {
+describe("browser (chromium + the example page)", { skip: MISSING ?? false }, () => {
   let d: DaemonHandle;
   let site: ExampleServer;
   let browser: Browser;

@@ -3,7 +3,8 @@
 // exactly the full sequence.
 import { createServer } from "node:net";
 import { after, describe, test } from "node:test";
-import { api, cleanup, sleep, tempDir, type DaemonHandle } from "../support/daemon.ts";
+import { api, cleanup, sleep, tempDir, until, type DaemonHandle } from "../support/daemon.ts";
+import { streams as randomStreams, testSeed } from "../support/prng.ts";
 import { TOKEN_A, allSeqs, assertExactly, burst, cuttableProxy, newSession, portOf, record, streamDaemon, type Recorder } from "./support.ts";
 
 async function freePort(): Promise<number> {
@@ -20,10 +21,15 @@ describe("reconnects", () => {
     for (const d of daemons) await d.stop();
   });
 
-  test("torture: random client, network and server drops while events flow", async () => {
+  test("torture: random client, network and server drops while events flow", async (t) => {
+    // Which connections are cut, and when, comes from this seed (RECONNECT_SEED=<n> replays the choices).
+    const seed = testSeed("RECONNECT_SEED");
+    t.diagnostic(`reconnect torture ${seed.describe}`);
+    console.log(`# reconnect torture ${seed.describe}`);
+    const [chaos, cuts] = randomStreams(seed.seed, 2);
     const d = await streamDaemon();
     daemons.push(d);
-    const proxy = await cuttableProxy(portOf(d.url));
+    const proxy = await cuttableProxy(portOf(d.url), cuts);
     const sid = await newSession(d.url);
     await burst(d.url, sid, 50);
     const clients: Array<{ name: string; r: Recorder }> = [];
@@ -47,11 +53,11 @@ describe("reconnects", () => {
     ).finally(() => (producing = false));
     let drops = 0;
     while (producing) {
-      await sleep(60 + Math.random() * 60);
-      const pick = Math.random();
+      await sleep(60 + chaos() * 60);
+      const pick = chaos();
       if (pick < 0.35) drops += proxy.cut(0.3);
       else if (pick < 0.7) {
-        for (const c of clients) if (Math.random() < 0.3) (c.r.sub.reconnect(), drops++);
+        for (const c of clients) if (chaos() < 0.3) (c.r.sub.reconnect(), drops++);
       } else {
         const res = await api(d.url, TOKEN_A).post("/test/drop-streams", {});
         drops += (res.body.dropped.sse ?? 0) + (res.body.dropped.ws ?? 0);
@@ -85,8 +91,10 @@ describe("reconnects", () => {
     await Promise.all(clients.map((c) => c.r.opened()));
     const startSeq = (await allSeqs(d.url, sid)).at(-1)!;
     for (const kill of ["stop", "kill9"] as const) {
+      const before = clients[0].r.seqs.at(-1) ?? 0;
       const writing = burst(d.url, sid, 2000, { per_tx: 5 }).catch(() => undefined); // cut short by the stop
-      await sleep(30);
+      // Stop once the burst is flowing to the clients (not after a guessed delay).
+      await until(() => (clients[0].r.seqs.at(-1) ?? 0) > before, 30_000, "the burst to reach the streams");
       if (kill === "stop") await d.stop();
       else await d.kill9();
       await writing;

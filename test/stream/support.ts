@@ -142,7 +142,7 @@ export async function openRawSse(url: string, headers: Record<string, string> = 
 }
 
 /** A TCP proxy in front of the daemon whose connections the test can cut at will. */
-export async function cuttableProxy(targetPort: number): Promise<{ url: string; cut(fraction?: number): number; close(): Promise<void> }> {
+export async function cuttableProxy(targetPort: number, random: () => number = Math.random): Promise<{ url: string; cut(fraction?: number): number; close(): Promise<void> }> {
   const pairs = new Set<[Socket, Socket]>();
   const server: Server = createServer((client) => {
     const upstream = new (client.constructor as typeof Socket)();
@@ -166,9 +166,9 @@ export async function cuttableProxy(targetPort: number): Promise<{ url: string; 
     cut(fraction = 1) {
       let n = 0;
       for (const pair of [...pairs]) {
-        if (Math.random() >= fraction) continue;
+        if (random() >= fraction) continue;
         // Cut either side: the client sees a reset, the daemon sees its peer vanish.
-        pair[Math.random() < 0.5 ? 0 : 1].destroy();
+        pair[random() < 0.5 ? 0 : 1].destroy();
         n++;
       }
       return n;

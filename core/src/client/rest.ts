@@ -97,6 +97,8 @@ export interface SessionListResponse {
 }
 export interface RunResponse {
   run: Run;
+  /** Cancel/transition answered 202: the provider was asked to stop and has not yet; the run is still running. */
+  stopping?: true;
 }
 export interface MessageRunResponse {
   message: Message;

@@ -2,7 +2,6 @@ import type { AddressInfo } from "node:net";
 import { AgentdError } from "../errors.ts";
 import { buildHttpApp } from "../http/app.ts";
 import { createHttpServer } from "../http/server.ts";
-import { pidAlive } from "../http/routes/diagnose.ts";
 import { Gateway } from "../kernel/gateway.ts";
 import { isLoopbackHost } from "../kernel/loopback.ts";
 import { importPlugins, loadPlugins, type PluginSource } from "../kernel/plugin-loader.ts";
@@ -12,7 +11,7 @@ import { MIGRATIONS } from "../storage/migrations.ts";
 import { parseFlags } from "./argv.ts";
 import { CORE_OPTIONS, ConfigError, resolveDaemonConfig, type DaemonConfig } from "./config.ts";
 import { DEFAULT_PLUGINS } from "./default-plugins.ts";
-import { findRunProcesses, killProcessTree } from "./orphans.ts";
+import { recoverInterruptedRuns } from "./orphans.ts";
 import { createLogger } from "./logger.ts";
 
 export interface RunningDaemon {
@@ -27,21 +26,54 @@ export interface StartOptions {
   log?: Logger;
 }
 
-/** Boot the gateway: config, plugins, storage, recovery, HTTP, workers. Throws with a clear message. */
+/** A start-up failure with a message meant for the operator: printed as one line, no stack. */
+export class StartupError extends Error {
+  override name = "StartupError";
+}
+
+/** Undo steps of a start that failed, newest first. */
+type Undo = Array<{ what: string; run: () => unknown }>;
+
+/**
+ * Boot the gateway: config, plugins, storage, recovery, HTTP, workers. Throws with a clear message;
+ * a failure at any step first undoes the steps before it (server closed, workers stopped, storage
+ * closed), so a failed start never leaves a half-running daemon behind.
+ */
 export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemon> {
   const argv = opts.argv ?? [];
   const env = opts.env ?? process.env;
   const { flags, config } = await resolveArgs(argv, env);
   const log = opts.log ?? createLogger(config.logLevel);
   const gateway = new Gateway(config, log);
+  const undo: Undo = [];
+  try {
+    return await boot(gateway, config, flags, env, log, undo);
+  } catch (err) {
+    for (const step of undo.reverse()) {
+      try {
+        await step.run();
+      } catch (undoErr) {
+        log.warn("while undoing a failed start", { step: step.what, err: String(undoErr) });
+      }
+    }
+    throw err;
+  }
+}
 
+async function boot(gateway: Gateway, config: DaemonConfig, flags: Map<string, string[]>, env: NodeJS.ProcessEnv, log: Logger, undo: Undo): Promise<RunningDaemon> {
   const sources = pluginSources(config);
   await loadPlugins(gateway, sources, flags, env);
   refuseOpenExposure(config, gateway.auth.required, log);
 
   const storage = gateway.storage;
-  await storage.open();
-  await storage.migrate(MIGRATIONS);
+  // A storage whose open() failed cleans up after itself (and the process exits).
+  await storage.open().catch((err: unknown) => {
+    throw isProgrammingError(err) ? err : new StartupError(`cannot open the database ${config.db}: ${(err as Error).message}`, { cause: err });
+  });
+  undo.push({ what: "close storage", run: () => storage.close() });
+  await storage.migrate(MIGRATIONS).catch((err: unknown) => {
+    throw isProgrammingError(err) ? err : new StartupError(`cannot migrate the database ${config.db}: ${(err as Error).message}`, { cause: err });
+  });
   await gateway.hooks.storageReady.promise();
   const services = createServices(gateway, log);
   gateway.attachServices(services);
@@ -49,14 +81,33 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
 
   buildHttpApp(gateway);
   const server = createHttpServer(gateway.app.callback(), config, log).listen({ port: config.port, host: config.host });
+  undo.push({
+    what: "close the HTTP server",
+    run: () => {
+      server.close();
+      server.closeAllConnections();
+    },
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", (err: NodeJS.ErrnoException) =>
-      reject(err.code === "EADDRINUSE" ? new Error(`port ${config.port} on ${config.host} is in use: another agentd may be running (agentctl daemon status), or pick --port`) : err),
+      reject(
+        err.code === "EADDRINUSE"
+          ? new StartupError(`port ${config.port} on ${config.host} is in use: another agentd may be running on this port (agentctl daemon status); stop it or pick --port`)
+          : new StartupError(`cannot listen on ${config.host}:${config.port} (${err.code ?? err.message}): check --host and --port (ports below 1024 need privileges)`, { cause: err }),
+      ),
     );
   });
   gateway.attachServer(server);
-  await gateway.hooks.gatewayStart.promise();
+  undo.push({ what: "close transports", run: async () => {
+    for (const t of gateway.transports.list()) await t.close?.();
+  } });
+  // Plugins whose gatewayStart tap ran may hold resources; let them release them.
+  undo.push({ what: "gatewayStop taps", run: () => gateway.hooks.gatewayStop.promise() });
+  await gateway.hooks.gatewayStart.promise().catch((err: unknown) => {
+    throw new StartupError(`a gatewayStart tap failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  });
+  undo.push({ what: "stop the run queue", run: () => services.queue.stop() });
   services.queue.start();
 
   const housekeeping = async (): Promise<void> => {
@@ -133,34 +184,9 @@ export function pluginSources(config: Pick<DaemonConfig, "noDefaultPlugins" | "p
   ];
 }
 
-/** A run left `running` by a dead daemon is failed (and its process killed); queued runs just run again. */
-async function recoverInterruptedRuns(gateway: Gateway, log: Logger): Promise<void> {
-  const { runs } = gateway.services;
-  // Children whose pid never became durable (or whose run's "running" mark was lost) are found by
-  // the run id in their environment.
-  const unfinished = new Set([...runs.listByStatus("running"), ...runs.listByStatus("queued")].map((r) => r.id));
-  for (const orphan of findRunProcesses(unfinished)) {
-    killProcessTree(orphan.pid);
-    log.warn("killed a process left by an interrupted run", { run_id: orphan.runId, pid: orphan.pid });
-  }
-  for (const run of runs.listByStatus("running")) {
-    let killed = "";
-    if (run.pid && pidAlive(run.pid)) {
-      try {
-        process.kill(-run.pid, "SIGKILL");
-      } catch {
-        try {
-          process.kill(run.pid, "SIGKILL");
-        } catch {
-          /* already gone */
-        }
-      }
-      killed = ` (its process ${run.pid} was killed)`;
-    }
-    const error = `the daemon restarted while this run was running${killed}; send the message again`;
-    await runs.finish(run, { status: "failed", error, data: { recovered: true } });
-    log.warn("recovered interrupted run", { run_id: run.id, error });
-  }
+/** Bugs keep their stack; failures of the environment (files, permissions, data) are one line. */
+function isProgrammingError(err: unknown): boolean {
+  return err instanceof TypeError || err instanceof ReferenceError || err instanceof SyntaxError || err instanceof RangeError;
 }
 
 export { AgentdError };

@@ -1,7 +1,8 @@
 import { parseFlags } from "./argv.ts";
 import { CORE_OPTIONS, ConfigError, resolveDaemonConfig } from "./config.ts";
 import { takeLaunchHandoff } from "./launch.ts";
-import { pluginSources, startDaemon } from "./boot.ts";
+import { pluginSources, startDaemon, StartupError } from "./boot.ts";
+import { AgentdError } from "../errors.ts";
 import { importPlugins } from "../kernel/plugin-loader.ts";
 import { PluginError, type PluginOption } from "../kernel/plugin.ts";
 import { VERSION, BUILD } from "../version.ts";
@@ -46,10 +47,10 @@ export async function main(cliArgv: string[]): Promise<void> {
   try {
     daemon = await startDaemon({ argv });
   } catch (err) {
-    const known = err instanceof ConfigError || err instanceof PluginError;
+    const known = err instanceof ConfigError || err instanceof PluginError || err instanceof StartupError || err instanceof AgentdError;
     process.stderr.write(`agentd: cannot start: ${known ? (err as Error).message : (err as Error).stack ?? String(err)}\n`);
-    process.exitCode = 1;
-    return;
+    // startDaemon undid what it had started; exit even if a plugin left a timer or socket behind.
+    process.exit(1);
   }
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {

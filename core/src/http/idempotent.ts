@@ -5,7 +5,8 @@ import { IdempotencyService, type IdempotencyService as Service } from "../servi
 import type { AgentdState } from "./middleware.ts";
 
 export interface MutateOptions<T> {
-  status: number;
+  /** The success status, or how to pick it from the result (e.g. 202 for a cancel still stopping). */
+  status: number | ((result: T) => number);
   /** When true, a request without a key is a 400. */
   keyRequired?: boolean;
   render(result: T): unknown;
@@ -25,7 +26,7 @@ export async function mutate<T>(ctx: Context, idempotency: Service, opts: Mutate
   if (!key) {
     if (opts.keyRequired) throw validation(`an idempotency key is required for ${ctx.method} ${ctx.path}: send the Idempotency-Key header or an idempotency_key field`, [{ path: "/idempotency_key", keyword: "required", message: "missing required field \"idempotency_key\"" }]);
     const result = await opts.perform(undefined);
-    ctx.status = opts.status;
+    ctx.status = statusOf(opts, result);
     ctx.body = opts.render(result);
     return;
   }
@@ -39,10 +40,12 @@ export async function mutate<T>(ctx: Context, idempotency: Service, opts: Mutate
     return;
   }
   try {
-    const result = await opts.perform((tx, r) => begun.claim.record(tx, { status: opts.status, body: opts.render(r) }));
-    ctx.status = opts.status;
+    const result = await opts.perform((tx, r) => begun.claim.record(tx, { status: statusOf(opts, r), body: opts.render(r) }));
+    ctx.status = statusOf(opts, result);
     ctx.body = opts.render(result);
   } finally {
     begun.claim.release();
   }
 }
+
+const statusOf = <T>(opts: MutateOptions<T>, result: T): number => (typeof opts.status === "function" ? opts.status(result) : opts.status);

@@ -54,5 +54,5 @@ export function createServices(gateway: Gateway, log: Logger): Services {
   runs.onFinishInTx(announceToParent);
   const orchestration = new OrchestrationService(db, sessions, runs, gateway.hooks, gateway.providers);
   const escalations = new EscalationService(db, sessions, runs, orchestration, gateway.hooks, approvals);
-  return { db, events, sessions, runs, idempotency: new IdempotencyService(storage), queue, executor, control: new RunControl(runs, queue, executor, storage), orchestration, escalations, approvals, retention: new EventRetention(db, gateway.config.eventRetentionDays), streams: new StreamLimiter(gateway.config.maxStreamsPerPrincipal) };
+  return { db, events, sessions, runs, idempotency: new IdempotencyService(storage), queue, executor, control: new RunControl(runs, queue, executor, db), orchestration, escalations, approvals, retention: new EventRetention(db, gateway.config.eventRetentionDays), streams: new StreamLimiter(gateway.config.maxStreamsPerPrincipal) };
 }

@@ -1,5 +1,6 @@
 import type { Logger } from "../providers/types.ts";
 import type { QueueSignal, RunService } from "../services/runs.ts";
+import { isStorageUnavailable } from "../services/storage-recovery.ts";
 import type { Run } from "../types.ts";
 
 /** Executes one claimed run to its end; provided by the run executor. */
@@ -31,6 +32,18 @@ export class RunQueue implements QueueSignal {
     private readonly log: Logger,
   ) {
     this.workers = Array.from({ length: maxConcurrency }, (_, i) => ({ id: `worker-${i + 1}`, alive: false, runId: null }));
+    runs.storage.onRecovered(() => this.reload());
+  }
+
+  /**
+   * After a storage failure: every run queued in storage is in the queue again (one whose start
+   * could not be written went back already; this also covers any other way one was dropped).
+   */
+  private reload(): void {
+    if (this.stopping) return;
+    const known = new Set([...this.pending.map((r) => r.id), ...this.workers.map((w) => w.runId)]);
+    for (const run of this.runs.listByStatus("queued")) if (!known.has(run.id)) this.pending.push(run);
+    for (const resolve of this.idle.splice(0)) resolve();
   }
 
   /** Load queued runs from storage (restart) and start the workers. */
@@ -71,6 +84,11 @@ export class RunQueue implements QueueSignal {
     worker.alive = true;
     try {
       while (!this.stopping) {
+        // While storage refuses writes no run could start or end: wait for it instead of failing them.
+        if (!this.runs.storage.writable) {
+          await this.runs.storage.whenWritable();
+          continue;
+        }
         const run = this.claim();
         if (!run) {
           await new Promise<void>((resolve) => this.idle.push(resolve));
@@ -83,7 +101,13 @@ export class RunQueue implements QueueSignal {
         try {
           await this.execute(current, worker.id);
         } catch (err) {
-          this.log.error("run executor failed unexpectedly; the run was marked failed", { run_id: run.id, err: String(err) });
+          if (isStorageUnavailable(err) && this.runs.find(run.id)?.status === "queued") {
+            // Its start could not be written: it is still queued; it starts once storage recovers.
+            this.pending.unshift(current);
+            this.log.warn("a run could not start because storage refuses writes; it stays queued and starts once storage recovers", { run_id: run.id });
+          } else {
+            this.log.error("run executor failed unexpectedly; the next start fails the run as interrupted if it was left unfinished", { run_id: run.id, err: String(err) });
+          }
         } finally {
           worker.runId = null;
           this.busySessions.delete(run.session_id);
@@ -99,6 +123,7 @@ export class RunQueue implements QueueSignal {
   /** Stop claiming new runs; resolves when every worker loop has exited. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.runs.storage.abandon();
     for (const resolve of this.idle.splice(0)) resolve();
     await Promise.all(this.loops);
   }

@@ -1,35 +1,20 @@
-import { AgentdError, notFound, validation } from "../errors.ts";
+import { notFound, validation } from "../errors.ts";
 import type { GatewayHooks, RunStateChange } from "../kernel/hooks.ts";
 import type { Registry } from "../kernel/registry.ts";
 import type { Provider } from "../providers/types.ts";
 import type { StorageTx } from "../storage/types.ts";
-import { TERMINAL_STATUSES, type Message, type Principal, type Run, type RunStatus, type RunUsage, type Session } from "../types.ts";
+import { type Message, type Principal, type Run, type RunStatus, type RunUsage, type Session } from "../types.ts";
 import type { Db, Writer } from "./db.ts";
 import { newId } from "./ids.ts";
 import { now, toMessage, toRun } from "./rows.ts";
 import type { MutationOptions, SessionService } from "./sessions.ts";
 import { QueueLimits, type RunLimits } from "./queue-limits.ts";
+import { isStorageUnavailable, StorageRecovery } from "./storage-recovery.ts";
+import { assertTransition, isTerminal } from "./run-states.ts";
 
 export type { RunLimits } from "./queue-limits.ts";
 
-/** Legal state machine. Workers move queued -> running; everything else may come from operators too. */
-const TRANSITIONS: Record<RunStatus, readonly RunStatus[]> = {
-  queued: ["running", "canceled", "failed"],
-  running: ["completed", "failed", "canceled"],
-  completed: [],
-  failed: [],
-  canceled: [],
-};
-/** What `POST /runs/:id/transition` may do: never start a run by hand. */
-const OPERATOR_TRANSITIONS: Record<RunStatus, readonly RunStatus[]> = {
-  queued: ["canceled", "failed"],
-  running: ["canceled", "failed"],
-  completed: [],
-  failed: [],
-  canceled: [],
-};
-
-export const isTerminal = (s: RunStatus): boolean => TERMINAL_STATUSES.includes(s);
+export { isTerminal } from "./run-states.ts";
 
 export interface EnqueueInput {
   text: string;
@@ -64,6 +49,8 @@ export class RunService {
   private readonly waiters = new Map<string, Set<(run: Run) => void>>();
   private readonly finishSteps: Array<(w: Writer, run: Run) => void> = [];
   private readonly queued: QueueLimits;
+  /** Waits out a storage failure for run ends and starts that must not be dropped. */
+  readonly storage: StorageRecovery;
 
   constructor(
     private readonly db: Db,
@@ -73,6 +60,7 @@ export class RunService {
     limits: RunLimits = { maxQueuedPerSession: Infinity, maxQueuedPerPrincipal: Infinity },
   ) {
     this.queued = new QueueLimits(limits, db.read);
+    this.storage = new StorageRecovery(db.storage);
   }
 
   attachQueue(queue: QueueSignal): void {
@@ -153,22 +141,12 @@ export class RunService {
 
   /** Check a transition against the state machine; throws a 409 naming the allowed targets. */
   assertTransition(run: Run, to: RunStatus, operator: boolean): void {
-    const table = operator ? OPERATOR_TRANSITIONS : TRANSITIONS;
-    const allowed = table[run.status];
-    if (!allowed.includes(to)) {
-      const hint = to === "running" && operator ? " (only a worker starts a run)" : "";
-      throw new AgentdError("illegal_transition", `run ${run.id} cannot go from ${run.status} to ${to}${hint}; allowed from ${run.status}: ${allowed.length ? allowed.join(", ") : "none (terminal)"}`, {
-        from: run.status,
-        to,
-        allowed,
-      });
-    }
+    assertTransition(run, to, operator);
   }
 
   /** Worker claims a queued run. Written now; durability follows without holding up the start. */
   markRunning(run: Run, fields: { workerId: string; provider: string; routing: Run["routing"] }): Run {
     this.assertTransition(run, "running", false);
-    this.queued.remove(run.id);
     const written = this.db.writeNow((w) => {
       const t = now();
       w.tx.run("UPDATE runs SET status = 'running', worker_id = ?, provider = ?, routing = ?, started_at = ? WHERE id = ? AND status = 'queued'", [
@@ -176,14 +154,31 @@ export class RunService {
       ]);
       const updated = { ...run, status: "running" as const, worker_id: fields.workerId, provider: fields.provider, routing: fields.routing, started_at: t };
       w.event(run.session_id, run.id, "run.started", { run_id: run.id, status: "running", provider: fields.provider, worker_id: fields.workerId, routing: fields.routing });
+      // Once stored (also when that happens only after a storage failure recovered).
+      w.afterCommit(() => {
+        this.queued.remove(run.id);
+        this.announceState({ run: updated, from: "queued", to: "running" });
+      });
       return updated;
     });
-    void written.durable.then(() => this.announceState({ run: written.value, from: "queued", to: "running" }), () => undefined);
     return written.value;
   }
 
-  setPid(runId: string, pid: number | null): void {
-    this.db.writeNow((w) => w.tx.run("UPDATE runs SET pid = ? WHERE id = ?", [pid, runId]));
+  /** Record the run's process, with when it started (`processStart`) so recovery can tell it from a reused pid. */
+  setPid(runId: string, pid: number | null, pidStart: string | null): void {
+    try {
+      this.db.writeNow((w) => w.tx.run("UPDATE runs SET pid = ?, pid_start = ? WHERE id = ?", [pid, pidStart, runId]));
+    } catch (err) {
+      // Storage is refusing writes: the provider's run goes on; a daemon restarted meanwhile finds
+      // the process by the run id in its environment (daemon/orphans.ts).
+      if (!isStorageUnavailable(err)) throw err;
+    }
+  }
+
+  /** The start identity recorded with the run's pid (null when none was recorded). */
+  pidStart(runId: string): string | null {
+    const value = this.db.read.get("SELECT pid_start FROM runs WHERE id = ?", [runId])?.pid_start;
+    return typeof value === "string" ? value : null;
   }
 
   /** Move a run to a terminal state (with its assistant message on success) and wake waiters. */
@@ -191,8 +186,7 @@ export class RunService {
     const current = this.find(run.id) ?? run;
     if (isTerminal(current.status)) return current;
     this.assertTransition(current, end.status, false);
-    if (current.status === "queued") this.queued.remove(run.id);
-    const finished = await this.db.write((w) => {
+    return this.db.write((w) => {
       const t = now();
       w.tx.run("UPDATE runs SET status = ?, output = ?, error = ?, usage = ?, canceled_by = ?, ended_at = ?, waiting = NULL WHERE id = ?", [
         end.status, end.output ?? null, end.error ?? null, end.usage ? JSON.stringify(end.usage) : null, end.canceledBy ?? null, t, run.id,
@@ -210,12 +204,33 @@ export class RunService {
       });
       for (const step of this.finishSteps) step(w, updated);
       inTx?.(w.tx, updated);
+      // Once stored: counts, observers and waiters follow what is durable, also when the write
+      // becomes durable only after a storage failure recovered.
+      w.afterCommit(() => {
+        if (current.status === "queued") this.queued.remove(run.id);
+        this.announceState({ run: updated, from: current.status, to: end.status });
+        for (const resolve of this.waiters.get(run.id) ?? []) resolve(updated);
+        this.waiters.delete(run.id);
+      });
       return updated;
     });
-    this.announceState({ run: finished, from: current.status, to: end.status });
-    for (const resolve of this.waiters.get(run.id) ?? []) resolve(finished);
-    this.waiters.delete(run.id);
-    return finished;
+  }
+
+  /**
+   * `finish` for a run's end that must not be lost (a worker's outcome): while storage refuses
+   * writes, wait for it to recover and write the end then, so no run stays `running`. Rejects
+   * only when the daemon stops meanwhile (the next start fails the run as interrupted).
+   */
+  async finishEventually(run: Run, end: RunEnd, inTx?: (tx: StorageTx, run: Run) => void, onDelay?: (err: unknown) => void): Promise<Run> {
+    for (;;) {
+      try {
+        return await this.finish(run, end, inTx);
+      } catch (err) {
+        if (!isStorageUnavailable(err)) throw err;
+        onDelay?.(err);
+        if (!(await this.storage.whenWritable())) throw err;
+      }
+    }
   }
 
   /** Observers must not break the state machine: a throwing tap is reported, not propagated. */

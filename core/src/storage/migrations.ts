@@ -123,7 +123,6 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: `CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
   },
   {
-    // Version 3 is reserved for another change in flight; versions apply in order, gaps are fine.
     version: 4,
     name: "native approvals: escalation origin, approval request and close reason; run waiting state",
     sql: `
@@ -135,5 +134,10 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX escalations_child_run ON escalations(child_run_id);
       ALTER TABLE runs ADD COLUMN waiting TEXT
     `,
+  },
+  {
+    version: 5,
+    name: "runs.pid_start: when the run's process started, so recovery kills only that process",
+    sql: `ALTER TABLE runs ADD COLUMN pid_start TEXT`,
   },
 ];

@@ -24,6 +24,12 @@ export function sessionTable(sessions: Session[]): string {
   );
 }
 
+/** A cancel or transition answer: the run, and what to do when its provider is still stopping (202). */
+export function runChangeView(r: { run: Run; stopping?: true }): string {
+  if (!r.stopping) return runView(r.run);
+  return `${runView(r.run)}\nstop requested: the provider has not stopped yet; the run ends once it does (agentctl run wait --run-id ${r.run.id})`;
+}
+
 export function runView(r: Run): string {
   return keyValues([
     ["run", r.id],

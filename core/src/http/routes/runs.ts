@@ -1,4 +1,6 @@
 import type { Enqueued } from "../../services/runs.ts";
+import type { RunOutcome } from "../../services/run-control.ts";
+import type { Run } from "../../types.ts";
 import type Router from "@koa/router";
 import type { Context } from "koa";
 import type { Gateway } from "../../kernel/gateway.ts";
@@ -9,6 +11,10 @@ import { validateBody, validateQuery } from "../validate.ts";
 import { diagnoseRun } from "./diagnose.ts";
 
 const state = (ctx: Context): AgentdState => ctx.state as AgentdState;
+
+/** 200 once the run is terminal; 202 while its provider is still stopping (docs/api-contract.md). */
+const outcomeStatus = (o: RunOutcome): number => (o.stopping ? 202 : 200);
+const renderOutcome = (o: RunOutcome): { run: Run; stopping?: true } => (o.stopping ? { run: o.run, stopping: true } : { run: o.run });
 
 export function runRoutes(router: Router, gateway: Gateway): void {
   const svc = () => gateway.services;
@@ -34,9 +40,9 @@ export function runRoutes(router: Router, gateway: Gateway): void {
     const body = validateBody(TransitionBody, state(ctx).body);
     const run = svc().runs.get(ctx.params.id, state(ctx).principal);
     await mutate(ctx, svc().idempotency, {
-      status: 200,
-      render: (r) => ({ run: r }),
-      perform: () => svc().control.transition(run, body.to_status, state(ctx).principal, body.reason),
+      status: outcomeStatus,
+      render: renderOutcome,
+      perform: (inTx) => svc().control.transition(run, body.to_status, state(ctx).principal, body.reason, inTx),
     });
   });
 
@@ -45,9 +51,9 @@ export function runRoutes(router: Router, gateway: Gateway): void {
     const body = validateBody(CancelBody, state(ctx).body);
     const run = svc().runs.get(ctx.params.id, state(ctx).principal);
     await mutate(ctx, svc().idempotency, {
-      status: 200,
-      render: (r) => ({ run: r }),
-      perform: () => svc().control.cancel(run, state(ctx).principal, body.reason),
+      status: outcomeStatus,
+      render: renderOutcome,
+      perform: (inTx) => svc().control.cancel(run, state(ctx).principal, body.reason, inTx),
     });
   });
 

@@ -1,5 +1,5 @@
 import { BaseCommand, Flags } from "../../base-command.ts";
-import { runView } from "../../render/resources.ts";
+import { runChangeView } from "../../render/resources.ts";
 import type { RunResponse } from "@agentd/core/client";
 
 export default class RunCancelCommand extends BaseCommand<typeof RunCancelCommand> {
@@ -13,6 +13,6 @@ export default class RunCancelCommand extends BaseCommand<typeof RunCancelComman
 
   async run(): Promise<void> {
     const res = await this.client.cancelRun(this.flags["run-id"], { reason: this.flags.reason }, { idempotencyKey: this.flags["idempotency-key"] });
-    this.output(res, (r: RunResponse) => runView(r.run));
+    this.output(res, (r: RunResponse) => runChangeView(r));
   }
 }

@@ -1,6 +1,6 @@
 import { RUN_STATUSES, type RunResponse } from "@agentd/core/client";
 import { BaseCommand, Flags } from "../../base-command.ts";
-import { runView } from "../../render/resources.ts";
+import { runChangeView } from "../../render/resources.ts";
 
 export default class RunTransitionCommand extends BaseCommand<typeof RunTransitionCommand> {
   static override summary = "Move a run to another status (operator repair; illegal transitions are refused).";
@@ -18,6 +18,6 @@ export default class RunTransitionCommand extends BaseCommand<typeof RunTransiti
       { to_status: this.flags["to-status"], reason: this.flags.reason },
       { idempotencyKey: this.flags["idempotency-key"] },
     );
-    this.output(res, (r: RunResponse) => runView(r.run));
+    this.output(res, (r: RunResponse) => runChangeView(r));
   }
 }
