@@ -4,7 +4,7 @@ import { createConnection, createServer } from "node:net";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { MIGRATIONS } from "../../core/src/storage/migrations.ts";
-import { AGENTD_BIN, ROOT, api, cleanup, startDaemon, tempDir, type DaemonHandle } from "../support/daemon.ts";
+import { AGENTD_BIN, BASH, ROOT, api, cleanup, startDaemon, tempDir, type DaemonHandle } from "../support/daemon.ts";
 
 const FAILING_START = join(ROOT, "test/fixtures/plugins/failing-start.ts");
 
@@ -19,7 +19,7 @@ async function freePort(): Promise<number> {
 
 /** Run agentd to its exit (killed after 20 s: a daemon that keeps running after "cannot start" fails the test). */
 async function runToExit(args: string[]): Promise<{ code: number | null; stderr: string; hung: boolean }> {
-  const proc = spawn(process.execPath, [AGENTD_BIN, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(BASH, [AGENTD_BIN, ...args], { cwd: ROOT, env: { ...process.env, AGENTD_NODE: process.execPath }, stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   proc.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   proc.stdout.on("data", (d: Buffer) => (stderr += d.toString()));
