@@ -74,7 +74,8 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
   purge.unref();
 
   const port = (server.address() as AddressInfo).port;
-  log.info("agentd listening", { url: gateway.url, db: config.db, workers: config.maxConcurrency, plugins: gateway.plugins.map((p) => p.name), auth_required: gateway.auth.required });
+  const pages = Object.fromEntries([...gateway.pages].map(([name, path]) => [name, gateway.url + path]));
+  log.info("agentd listening", { url: gateway.url, ...pages, db: config.db, workers: config.maxConcurrency, plugins: gateway.plugins.map((p) => p.name), auth_required: gateway.auth.required });
 
   let stopping: Promise<void> | null = null;
   const stop = (reason = "shutdown"): Promise<void> =>

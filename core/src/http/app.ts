@@ -28,6 +28,6 @@ export function buildHttpApp(gateway: Gateway): void {
   streamTicketRoutes(router, gateway);
   app.use(errorMiddleware(log));
   app.use(jsonBody(gateway.config.maxBodyBytes));
-  app.use(authMiddleware(gateway.auth, PUBLIC_PATHS));
+  app.use(authMiddleware(gateway.auth, new Set([...PUBLIC_PATHS, ...gateway.publicPaths])));
   app.use(router.routes());
 }
