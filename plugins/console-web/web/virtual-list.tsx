@@ -26,6 +26,8 @@ export function VirtualList<T>(p: Props<T>) {
   const [scrollTop, setScrollTop] = useState(0);
   const [viewport, setViewport] = useState(600);
   const pinned = useRef(true);
+  const followRef = useRef(p.follow);
+  followRef.current = p.follow;
 
   const offsets = useMemo(() => {
     const o = new Float64Array(p.items.length + 1);
@@ -37,7 +39,12 @@ export function VirtualList<T>(p: Props<T>) {
   useEffect(() => {
     const el = box.current;
     if (!el) return;
-    const ro = new ResizeObserver(() => setViewport(el.clientHeight || 600));
+    // Also fires when a hidden pane (a phone's tab) is shown: re-pin to the end then.
+    const ro = new ResizeObserver(() => {
+      setViewport(el.clientHeight || 600);
+      if (followRef.current && pinned.current) el.scrollTop = el.scrollHeight;
+      setScrollTop(el.scrollTop);
+    });
     ro.observe(el);
     return () => ro.disconnect();
   }, []);
@@ -49,6 +56,7 @@ export function VirtualList<T>(p: Props<T>) {
 
   const onScroll = (): void => {
     const el = box.current!;
+    if (el.clientHeight === 0) return; // hidden: keep the pin
     pinned.current = el.scrollTop + el.clientHeight >= el.scrollHeight - 4;
     setScrollTop(el.scrollTop);
     if (p.onEnd && el.scrollTop + el.clientHeight >= el.scrollHeight - 200) p.onEnd();
