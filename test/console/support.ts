@@ -3,6 +3,7 @@
 // page shortcuts. CI=true turns a missing chromium into a failure instead of a skip.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
+import { request } from "node:http";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -101,3 +102,17 @@ export async function tab(page: Page, name: "Chat" | "Timeline" | "Agents" | "Di
 export async function shot(page: Page, name: string, viewport: ViewportName): Promise<void> {
   if (SCREENSHOTS) await page.screenshot({ path: join(SHOT_DIR, `${name}-${viewport}.png`) });
 }
+
+/** The raw (still gzipped) bytes of a response: what actually goes over the wire. */
+export function rawGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; bytes: Buffer }> {
+  return new Promise((resolve, reject) => {
+    request(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes: Buffer.concat(chunks) }));
+    })
+      .on("error", reject)
+      .end();
+  });
+}
+

@@ -12,6 +12,8 @@ import { DaemonPage } from "./pages/daemon.tsx";
 import { SessionPage } from "./pages/session.tsx";
 import { SessionsPage } from "./pages/sessions.tsx";
 
+const RECENT_EVENTS = 2000;
+
 const useHash = (): string => {
   const [hash, setHash] = useState(location.hash);
   useEffect(() => {
@@ -63,31 +65,54 @@ function Shell(p: { token: string; onSignOut(): void }) {
   const [inboxNew, setInboxNew] = useState(0);
   const [inboxLoading, setInboxLoading] = useState(true);
   const hash = useHash();
+  const sub0 = useRef<number | undefined>(undefined); // last seq seen: a transport switch resumes there
 
   const refreshInbox = useCallback(() => {
     setInboxLoading(true);
     loadPendingEscalations(client)
-      .then((items) => setInbox(items))
+      .then((items) =>
+        // Merge: the live stream may have added (or removed) some while the scan ran.
+        setInbox((old) => {
+          const byId = new Map(items.map((i) => [i.id, i]));
+          for (const i of old) byId.set(i.id, i);
+          return [...byId.values()].sort((a, b) => a.created_at.localeCompare(b.created_at));
+        }),
+      )
       .catch(() => undefined)
       .finally(() => setInboxLoading(false));
   }, [client]);
   useEffect(refreshInbox, [refreshInbox]);
 
+  // Start a little in the past: the recent log gives the session list its run statuses (GET
+  // /sessions has none) and is replayed once; escalations in it are not counted as new.
+  const [start, setStart] = useState<{ cursor?: number; fresh: number } | null>(null);
   useEffect(() => {
+    client.daemonStatus().then(
+      (s) => setStart({ cursor: Math.max(0, s.last_seq - RECENT_EVENTS), fresh: s.last_seq }),
+      () => setStart({ fresh: 0 }), // e.g. a run token without status: from now
+    );
+  }, [client]);
+
+  useEffect(() => {
+    if (!start) return;
     const sub = follow({
       token: p.token,
       transport,
+      cursor: sub0.current ?? start.cursor,
       onState: setLive,
       onEvents(events) {
         const st = new Map<string, { status: RunStatus; at: string }>();
         const added: InboxItem[] = [];
         const gone = new Set<string>();
+        let fresh = 0;
         for (const e of events) {
+          sub0.current = e.seq;
           const s = RUN_EVENT_STATUS[e.event_type];
           if (s) st.set(e.session_id, { status: s, at: e.created_at });
           const d = e.data as Record<string, string>;
           // Both sessions get escalation.requested: the parent's copy is the one to answer.
           if (e.event_type === "escalation.requested" && e.session_id === d.parent_session_id) {
+            if (e.seq > start.fresh) fresh++;
             added.push({ id: d.escalation_id, parent_session_id: d.parent_session_id, child_session_id: d.child_session_id, child_run_id: d.child_run_id, kind: d.kind, text: d.text, created_at: e.created_at });
           }
           if (e.event_type === "escalation.resolved") gone.add(d.escalation_id);
@@ -98,13 +123,13 @@ function Shell(p: { token: string; onSignOut(): void }) {
             const known = new Set(old.map((i) => i.id));
             return [...old, ...added.filter((a) => !known.has(a.id))].filter((i) => !gone.has(i.id));
           });
-          if (added.length) setInboxNew((n) => n + added.length);
+          if (fresh) setInboxNew((n) => n + fresh);
         }
         for (const l of listeners.current) l(events);
       },
     });
     return () => sub.close();
-  }, [p.token, transport]);
+  }, [p.token, transport, start]);
 
   const state: ConsoleState = {
     client,

@@ -112,7 +112,7 @@ export function SessionPage(p: { sessionId: string }) {
         </div>
       </div>
       {error && <p class="error" role="alert">{error}</p>}
-      <div class="tabs" role="tablist">
+      <div class="tabs" role="tablist" data-tab={tab}>
         {(["chat", "timeline", "agents", "diagnose"] as const).map((t) => (
           <button type="button" role="tab" class={`tab tab-${t}`} aria-selected={tab === t} onClick={() => setTab(t)} key={t}>
             {t === "chat" ? "Chat" : t === "timeline" ? `Timeline (${events.length})` : t === "agents" ? "Agents" : "Diagnose"}
@@ -123,8 +123,8 @@ export function SessionPage(p: { sessionId: string }) {
         <section class={`pane chat${tab === "chat" ? " active" : ""}`} aria-label="transcript">
           <ol class="transcript" aria-live="polite">
             {transcript.map((m) => (
-              <li class={`msg ${m.role}`} key={m.id} data-message={m.id}>
-                <span class="who">{m.role}</span>
+              <li class={`msg ${m.role}${m.meta?.escalation_id ? " note" : ""}`} key={m.id} data-message={m.id}>
+                <span class="who">{m.meta?.escalation_id ? "escalation from a child (see Inbox)" : m.role}</span>
                 <div class="text">{m.text}</div>
               </li>
             ))}
