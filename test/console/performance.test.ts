@@ -1,12 +1,15 @@
 // The console under load, in chromium at desktop width: a session with 10 000 events (made by the
 // event-burst test plugin) replays into the virtualized timeline, scrolls end to end and takes
 // 2 000 more live events without a long frame; first load of the console and the shipped JS size.
-// Prints the figures as JSON (docs/benchmarks.md "Web console"); CONSOLE_BENCH_OUT=<file> saves them.
+// Prints the figures as JSON; CONSOLE_BENCH_OUT=<file> saves them; CONSOLE_BENCH_WRITE=1 (npm run
+// console:bench) writes the "Web console" section of docs/benchmarks.md.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
-import { until } from "../support/daemon.ts";
+import { ROOT, until } from "../support/daemon.ts";
+import { renderSection, writeSection } from "./bench-section.ts";
 import { allSeqs, browserRequired, rawGet, client, consoleDaemon, launch, newSession, signedInPage, timelineSeqs, type ConsoleDaemon } from "./support.ts";
 
 const figures: Record<string, number> = {};
@@ -51,6 +54,10 @@ describe("console performance (chromium)", browserRequired(), () => {
     await cd?.d.stop();
     console.log(JSON.stringify({ console_benchmarks: figures }));
     if (process.env.CONSOLE_BENCH_OUT) writeFileSync(process.env.CONSOLE_BENCH_OUT, JSON.stringify(figures, null, 2));
+    if (process.env.CONSOLE_BENCH_WRITE === "1") {
+      const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
+      writeSection(renderSection(figures, commit));
+    }
   });
 
   test("first load under 1 s on loopback, shipped JS under 150 KiB gzipped", async () => {

@@ -48,7 +48,7 @@ const asset = (body: Buffer, contentType: string): Asset => ({ body, gzip: gzipS
 /** Run esbuild; nothing is written. */
 export async function bundle(): Promise<{ js: Buffer; css: Buffer }> {
   // Imported lazily: a daemon whose dist/ is current never loads esbuild.
-  const { build } = await import("esbuild");
+  const { build, stop } = await import("esbuild");
   const out = await build({
     entryPoints: [join(WEB_DIR, "main.tsx"), join(WEB_DIR, "styles.css")],
     bundle: true,
@@ -64,7 +64,7 @@ export async function bundle(): Promise<{ js: Buffer; css: Buffer }> {
     legalComments: "none",
     outdir: "out",
     write: false,
-  });
+  }).finally(() => stop()); // esbuild keeps a helper process alive for reuse: the daemon builds once
   const js = out.outputFiles.find((f) => f.path.endsWith(".js"));
   const css = out.outputFiles.find((f) => f.path.endsWith(".css"));
   if (!js || !css) throw new Error("esbuild produced no console script or stylesheet");
