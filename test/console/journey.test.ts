@@ -66,7 +66,7 @@ describe("console journey (chromium)", browserRequired(), () => {
       await page.waitForSelector("[data-streaming] .text >> text=chunk3");
       await page.waitForSelector(".msg.assistant:not(.streaming) .text >> text=chunk39");
       assert.equal(await page.locator("[data-streaming]").count(), 0, "the streaming bubble gives way to the stored reply");
-      await shot(page, "session-chat", viewport);
+      await shot(page, "session-chat", viewport, { dark: true });
 
       // Tool calls open to show their output.
       await tab(page, "Timeline");
@@ -168,6 +168,28 @@ describe("console journey (chromium)", browserRequired(), () => {
     await until(async () => (await timelineSeqs(page)).at(-1) === truth.at(-1), 10_000, "timeline caught up");
     assert.deepEqual(await timelineSeqs(page), truth);
     assert.equal(await page.evaluate(() => sessionStorage.getItem("agentd.console.transport")), "ws");
+    await page.close();
+  });
+
+  test("keyboard only: sign in, open a session, send", async () => {
+    const url = cd.d.url;
+    const sid = await newSession(url, "console-test", "keyboard session");
+    const page = await browser.newPage({ viewport: VIEWPORTS.phone });
+    await page.goto(`${url}/console`);
+    await page.waitForSelector("#token:focus"); // autofocus
+    await page.keyboard.type(TOKEN);
+    await page.keyboard.press("Enter");
+    await page.waitForSelector('[data-testid="session-count"]');
+    const focused = async (): Promise<string | null> => page.evaluate(() => document.activeElement?.getAttribute("data-session") ?? null);
+    for (let i = 0; i < 40 && (await focused()) !== sid; i++) await page.keyboard.press("Tab");
+    assert.equal(await focused(), sid, "Tab reaches the session row");
+    await page.keyboard.press("Enter");
+    await page.waitForURL(new RegExp(`#/s/${sid}`));
+    await page.waitForSelector('[data-testid="stream-state"]:has-text("live")');
+    await page.focus('textarea[aria-label="message"]');
+    await page.keyboard.type("stream 3");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector(".msg.assistant:not(.streaming) .text >> text=chunk2");
     await page.close();
   });
 });

@@ -99,8 +99,14 @@ export async function tab(page: Page, name: "Chat" | "Timeline" | "Agents" | "Di
   if (await button.isVisible()) await button.click();
 }
 
-export async function shot(page: Page, name: string, viewport: ViewportName): Promise<void> {
-  if (SCREENSHOTS) await page.screenshot({ path: join(SHOT_DIR, `${name}-${viewport}.png`) });
+export async function shot(page: Page, name: string, viewport: ViewportName, opts: { dark?: boolean } = {}): Promise<void> {
+  if (!SCREENSHOTS) return;
+  await page.screenshot({ path: join(SHOT_DIR, `${name}-${viewport}.png`) });
+  if (opts.dark) {
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.screenshot({ path: join(SHOT_DIR, `${name}-dark-${viewport}.png`) });
+    await page.emulateMedia({ colorScheme: "light" });
+  }
 }
 
 /** The raw (still gzipped) bytes of a response: what actually goes over the wire. */
