@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { until } from "../support/daemon.ts";
 import { XSS_PAYLOADS } from "../fixtures/plugins/console-provider.ts";
-import { TOKEN, VIEWPORTS, allSeqs, browserRequired, client, consoleDaemon, newSession, shot, signedInPage, tab, timelineSeqs, launch, type ConsoleDaemon, type ViewportName } from "./support.ts";
+import { OTHER_TOKEN, TOKEN, VIEWPORTS, allSeqs, browserRequired, client, consoleDaemon, newSession, shot, signedInPage, tab, timelineSeqs, launch, type ConsoleDaemon, type ViewportName } from "./support.ts";
 
 const send = async (page: Page, text: string): Promise<void> => {
   await tab(page, "Chat");
@@ -190,6 +190,20 @@ describe("console journey (chromium)", browserRequired(), () => {
     await page.keyboard.type("stream 3");
     await page.keyboard.press("Enter");
     await page.waitForSelector(".msg.assistant:not(.streaming) .text >> text=chunk2");
+    await page.close();
+  });
+
+  test("another principal's token sees only its own sessions", async () => {
+    const url = cd.d.url;
+    const mine = await newSession(url, "console-test", "only for the first token");
+    const page = await browser.newPage({ viewport: VIEWPORTS.desktop });
+    await page.goto(`${url}/console`);
+    await page.fill("#token", OTHER_TOKEN);
+    await page.click("text=Sign in");
+    await page.waitForSelector('[data-testid="session-count"]:has-text("0 of 0 loaded")');
+    await page.goto(`${url}/console#/s/${mine}`);
+    await page.waitForSelector(`.error >> text=not found`);
+    assert.equal(await page.locator(".msg").count(), 0);
     await page.close();
   });
 });

@@ -12,6 +12,7 @@ import { ROOT, api, startDaemon, tempDir, type DaemonHandle } from "../support/d
 
 export const CHROMIUM = "/usr/bin/chromium";
 export const TOKEN = "console-token-0001";
+export const OTHER_TOKEN = "console-token-0002";
 export const CONSOLE_PLUGIN = "./test/fixtures/plugins/console-provider.ts";
 export const BURST_PLUGIN = "./test/fixtures/plugins/event-burst.ts";
 export const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS === "1";
@@ -51,7 +52,7 @@ export interface ConsoleDaemon {
 export async function consoleDaemon(extra: string[] = []): Promise<ConsoleDaemon> {
   const port = await freePort();
   const dataDir = tempDir("agentd-console-");
-  const args = ["--plugin", CONSOLE_PLUGIN, "--plugin", BURST_PLUGIN, "--auth-token", TOKEN, ...extra];
+  const args = ["--plugin", CONSOLE_PLUGIN, "--plugin", BURST_PLUGIN, "--auth-token", TOKEN, "--auth-token", OTHER_TOKEN, ...extra];
   const handle: ConsoleDaemon = {
     d: await startDaemon({ args, port, dataDir }),
     port,

@@ -24,6 +24,15 @@ const useHash = (): string => {
   return hash;
 };
 
+/** Resolves when the daemon accepts the token (a 403 is an accepted token that may not list sessions). */
+async function checkToken(token: string): Promise<void> {
+  try {
+    await newClient(token).listSessions({ limit: 1 });
+  } catch (err) {
+    if (!(err instanceof AgentdApiError && err.status === 403)) throw err;
+  }
+}
+
 function SignIn(p: { onSignedIn(token: string): void; error: string }) {
   const [token, setToken] = useState("");
   const [busy, setBusy] = useState(false);
@@ -33,7 +42,7 @@ function SignIn(p: { onSignedIn(token: string): void; error: string }) {
     setBusy(true);
     setError("");
     try {
-      await newClient(token.trim()).listSessions({ limit: 1 });
+      await checkToken(token.trim());
       p.onSignedIn(token.trim());
     } catch (err) {
       setError(err instanceof AgentdApiError && err.status === 401 ? "The daemon refused this token. Paste an operator token (--auth-token / --admin-token) or a run's AGENTCTL_AUTH_TOKEN." : errorText(err));
@@ -198,8 +207,7 @@ function App() {
   useEffect(() => {
     const saved = storedToken();
     // With auth off every route answers without a token; with auth on, the saved one is checked.
-    newClient(saved)
-      .listSessions({ limit: 1 })
+    checkToken(saved)
       .then(() => setToken(saved))
       .catch((err: unknown) => {
         if (err instanceof AgentdApiError && err.status === 401) {
