@@ -81,6 +81,10 @@ describe("console journey (chromium)", browserRequired(), () => {
       await tab(page, "Timeline");
       await page.waitForSelector(".ev .type >> text=run.canceled");
       await until(async () => (await client(url).get(`/sessions/${sid}/events?limit=1000`)).body.events.some((e: { event_type: string }) => e.event_type === "run.canceled"), 10_000, "run.canceled");
+      await tab(page, "Diagnose");
+      await page.waitForSelector('[data-testid="likely-issue"]');
+      await page.waitForSelector(".facts dd >> text=canceled");
+      await shot(page, "diagnose", viewport);
 
       // Model and tool output is text: the payloads show literally and nothing executes.
       await send(page, "xss");
@@ -107,11 +111,17 @@ describe("console journey (chromium)", browserRequired(), () => {
       const card = page.locator(".escalation", { hasText: "Need approval to run: rm -rf ./tmp-cache" });
       await card.waitFor();
       await shot(page, "inbox", viewport);
-      await card.locator("text=Approve").click();
+      // Desktop approves in one click; the phone answers with text.
+      if (viewport === "desktop") await card.locator("text=Approve").click();
+      else {
+        await card.locator("input").fill("use ./tmp-cache-2 instead");
+        await card.locator("text=Answer").click();
+      }
       await card.waitFor({ state: "detached" });
       const [esc] = (await client(url).get(`/sessions/${parent}/escalations`)).body.escalations;
       assert.equal(esc.status, "resolved");
-      assert.equal(esc.decision, "approve");
+      assert.equal(esc.decision, viewport === "desktop" ? "approve" : "answer");
+      if (viewport === "phone") assert.equal(esc.decision_text, "use ./tmp-cache-2 instead");
       // The child runs again with the decision; the tree follows it live.
       await page.goto(`${url}/console#/s/${parent}`);
       await tab(page, "Agents");

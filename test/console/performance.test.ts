@@ -118,4 +118,30 @@ describe("console performance (chromium)", browserRequired(), () => {
     assert.ok(figures.live_max_frame_gap_ms < 250, `live updates stalled ${figures.live_max_frame_gap_ms} ms`);
     await page.close();
   });
+
+  test("1,000 sessions page in as the list scrolls", async () => {
+    const before = (await client(cd.d.url).get("/sessions?limit=500")).body.sessions.length as number;
+    const t = Date.now();
+    for (let i = 0; i < 1000; i += 50) {
+      await Promise.all(Array.from({ length: 50 }, (_, j) => client(cd.d.url).post("/sessions", { title: `bulk ${i + j}` })));
+    }
+    figures.create_1000_sessions_ms = Date.now() - t;
+    const page = await signedInPage(browser, "desktop");
+    await page.goto(`${cd.d.url}/console#/sessions`);
+    await page.waitForSelector('[data-testid="session-count"]:has-text("(scroll for more)")');
+    const total = before + 1000;
+    const t1 = Date.now();
+    const count = page.locator('[data-testid="session-count"]');
+    for (let text = (await count.textContent()) ?? ""; !text.startsWith(`${total} of ${total} loaded`); text = (await count.textContent()) ?? "") {
+      // Scrolling to the end asks for the next page; wait until it has landed.
+      await page.evaluate(() => (document.querySelector(".vlist")!.scrollTop = 1e9));
+      await page.waitForFunction((old) => document.querySelector('[data-testid="session-count"]')?.textContent !== old, text, { timeout: 30_000 });
+    }
+    assert.equal(await page.locator('[data-testid="session-count"]').textContent(), `${total} of ${total} loaded`);
+    figures.page_1000_sessions_ms = Date.now() - t1;
+    await page.fill('input[aria-label="filter sessions"]', "bulk 999");
+    await page.waitForSelector('[data-testid="session-count"]:has-text("1 of")');
+    assert.ok((await page.locator(".vrow").count()) < 100);
+    await page.close();
+  });
 });
