@@ -6,8 +6,7 @@ import { AgentdApiError, type StreamTransport } from "../../../core/src/client/i
 import type { AgentEvent, RunStatus } from "../../../core/src/types.ts";
 import { describeState, follow, newClient, storedToken, storedTransport, storeToken, storeTransport, type StreamState } from "./api.ts";
 import { Ctx, errorText, RUN_EVENT_STATUS, type ConsoleState, type InboxItem } from "./context.ts";
-import { loadPendingEscalations } from "./pages/inbox.tsx";
-import { InboxPage } from "./pages/inbox.tsx";
+import { InboxPage, loadPendingEscalations } from "./pages/inbox.tsx";
 import { DaemonPage } from "./pages/daemon.tsx";
 import { SessionPage } from "./pages/session.tsx";
 import { SessionsPage } from "./pages/sessions.tsx";
@@ -74,7 +73,7 @@ function Shell(p: { token: string; onSignOut(): void }) {
   const [inboxNew, setInboxNew] = useState(0);
   const [inboxLoading, setInboxLoading] = useState(true);
   const hash = useHash();
-  const sub0 = useRef<number | undefined>(undefined); // last seq seen: a transport switch resumes there
+  const lastSeq = useRef<number | undefined>(undefined); // last seq seen: a transport switch resumes there
 
   const refreshInbox = useCallback(() => {
     setInboxLoading(true);
@@ -107,7 +106,7 @@ function Shell(p: { token: string; onSignOut(): void }) {
     const sub = follow({
       token: p.token,
       transport,
-      cursor: sub0.current ?? start.cursor,
+      cursor: lastSeq.current ?? start.cursor,
       onState: setLive,
       onEvents(events) {
         const st = new Map<string, { status: RunStatus; at: string }>();
@@ -115,7 +114,7 @@ function Shell(p: { token: string; onSignOut(): void }) {
         const gone = new Set<string>();
         let fresh = 0;
         for (const e of events) {
-          sub0.current = e.seq;
+          lastSeq.current = e.seq;
           const s = RUN_EVENT_STATUS[e.event_type];
           if (s) st.set(e.session_id, { status: s, at: e.created_at });
           const d = e.data as Record<string, string>;

@@ -1,6 +1,6 @@
-import { Fragment } from "preact";
 // GET /daemon/status, refreshed every 5 s. Rendered from whatever fields are present: a reduced
 // status (a non-admin principal) shows less, never an error.
+import { Fragment } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { DaemonStatus } from "../../../../core/src/client/index.ts";
 import { errorText, useConsole } from "../context.ts";
@@ -59,6 +59,7 @@ export function DaemonPage() {
           <p class={healthy ? "ok" : "issue"} data-testid="daemon-health">
             {healthy ? "Healthy" : show(s.daemon_health)}
           </p>
+          <div class="grid">
           <section class="card">
             <h2>Overview</h2>
             <Facts entries={[["version", s.version], ["build", s.build], ["pid", s.pid], ["uptime_s", s.uptime_s], ["url", s.url], ["auth_required", s.auth_required], ["workers", s.alive_workers !== undefined ? `${s.alive_workers} alive of ${show(s.max_concurrency)}` : undefined], ["default_provider", s.default_provider], ["last_seq", s.last_seq], ["event_subscribers", s.event_subscribers], ["console_stream", live.status]].filter(([, v]) => v !== undefined) as [string, unknown][]} />
@@ -93,6 +94,7 @@ export function DaemonPage() {
               <Table label="plugins" rows={s.plugins as unknown as Record<string, unknown>[]} />
             </section>
           )}
+          </div>
         </>
       )}
     </main>

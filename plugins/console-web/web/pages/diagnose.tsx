@@ -1,5 +1,5 @@
-import { Fragment } from "preact";
 // GET /runs/:id/diagnose for the session's latest run: the likely issue first, then every fact.
+import { Fragment } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { DiagnoseResponse } from "../../../../core/src/client/index.ts";
 import { errorText, useConsole } from "../context.ts";

@@ -1,6 +1,6 @@
 // A session: transcript with streamed text, the live event timeline (every event of the session,
 // replayed from seq 0 then live, once each), send / cancel, diagnose, and the agent tree.
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { Subscription } from "../../../../core/src/client/index.ts";
 import type { AgentEvent, Message, RunStatus, Session } from "../../../../core/src/types.ts";
 import { describeState, follow, type StreamState } from "../api.ts";
@@ -84,7 +84,7 @@ export function SessionPage(p: { sessionId: string }) {
       return n;
     });
   const right: Tab = tab === "chat" ? "timeline" : tab;
-  const transcript = useMemo(() => d.messages, [d.messages]);
+  const transcript = d.messages;
 
   return (
     <main class="page session">
