@@ -107,7 +107,11 @@ function Shell(p: { token: string; onSignOut(): void }) {
       token: p.token,
       transport,
       cursor: lastSeq.current ?? start.cursor,
-      onState: setLive,
+      onState(s) {
+        setLive(s);
+        // The recent window may be older than event retention (410): follow from now instead.
+        if (s.status === "closed" && s.error?.includes("(410)") && start.cursor !== undefined) setStart({ fresh: start.fresh });
+      },
       onEvents(events) {
         const st = new Map<string, { status: RunStatus; at: string }>();
         const added: InboxItem[] = [];
