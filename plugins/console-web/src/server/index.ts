@@ -1,9 +1,17 @@
 import { definePlugin, Type, VERSION, type Gateway } from "@agentd/core";
-import type { Context } from "koa";
 import { loadAssets, type Asset, type ConsoleAssets } from "./build.ts";
 import { consoleHtml, SECURITY_HEADERS } from "./page.ts";
 
 export const CONSOLE_PATH = "/console";
+
+/** The parts of Koa's context the handlers use (the plugin needs no Koa import). */
+interface Context {
+  set(fields: Record<string, string>): void;
+  set(field: string, value: string): void;
+  acceptsEncodings(...encodings: string[]): string | false;
+  type: string;
+  body: unknown;
+}
 
 /**
  * The web console: a Preact app served at /console (and / redirects there). Only its static
