@@ -74,8 +74,10 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
   purge.unref();
 
   const port = (server.address() as AddressInfo).port;
-  const pages = Object.fromEntries([...gateway.pages].map(([name, path]) => [name, gateway.url + path]));
-  log.info("agentd listening", { url: gateway.url, ...pages, db: config.db, workers: config.maxConcurrency, plugins: gateway.plugins.map((p) => p.name), auth_required: gateway.auth.required });
+  const fields = { db: config.db, workers: config.maxConcurrency, plugins: gateway.plugins.map((p) => p.name), auth_required: gateway.auth.required };
+  // Pages come right after the URL (people look there first); they never replace a core field.
+  const pages = Object.fromEntries([...gateway.pages].filter(([name]) => name !== "url" && !(name in fields)).map(([name, path]) => [name, gateway.url + path]));
+  log.info("agentd listening", { url: gateway.url, ...pages, ...fields });
 
   let stopping: Promise<void> | null = null;
   const stop = (reason = "shutdown"): Promise<void> =>
