@@ -61,17 +61,17 @@ describe("console journey (chromium)", browserRequired(), () => {
       await page.waitForSelector('[data-testid="stream-state"]:has-text("live over SSE")');
 
       // Send; the reply streams in (deltas) before the final message lands.
-      await send(page, "stream 40");
-      await page.waitForSelector(".msg.user >> text=stream 40");
+      await send(page, "stream 80");
+      await page.waitForSelector(".msg.user >> text=stream 80");
       await page.waitForSelector("[data-streaming] .text >> text=chunk3");
-      await page.waitForSelector(".msg.assistant:not(.streaming) .text >> text=chunk39");
+      await page.waitForSelector(".msg.assistant:not(.streaming) .text >> text=chunk79");
       assert.equal(await page.locator("[data-streaming]").count(), 0, "the streaming bubble gives way to the stored reply");
       await shot(page, "session-chat", viewport, { dark: true });
 
       // Tool calls open to show their output.
       await tab(page, "Timeline");
       await page.click(".ev.tool button.toggle");
-      await page.waitForSelector('.ev-detail pre >> text="words": 40');
+      await page.waitForSelector('.ev-detail pre >> text="words": 80');
       await shot(page, "session-timeline", viewport);
 
       // Cancel a slow run.
