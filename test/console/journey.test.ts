@@ -216,4 +216,31 @@ describe("console journey (chromium)", browserRequired(), () => {
     assert.equal(await page.locator(".msg").count(), 0);
     await page.close();
   });
+
+  test("a send whose answer is lost is retried with the same idempotency key: stored once", async () => {
+    const url = cd.d.url;
+    const sid = await newSession(url);
+    const page = await signedInPage(browser, "desktop");
+    const keys: string[] = [];
+    let cut = false;
+    await page.route(`**/sessions/${sid}/messages`, async (route) => {
+      keys.push(route.request().headers()["idempotency-key"] ?? "");
+      if (cut) return route.continue();
+      cut = true;
+      await route.fetch(); // the daemon stores the message...
+      await route.abort("connectionreset"); // ...but its answer never reaches the page
+    });
+    await page.goto(`${url}/console#/s/${sid}`);
+    await page.waitForSelector('[data-testid="stream-state"]:has-text("live")');
+    await send(page, "stream 2");
+    await page.waitForSelector(".msg.assistant:not(.streaming) .text >> text=chunk1");
+    // The composer clears once the SDK's retry got the (replayed) answer.
+    await page.waitForFunction(() => (document.querySelector("textarea[aria-label=message]") as HTMLTextAreaElement).value === "");
+    assert.ok(keys.length >= 2 && keys.every((k) => k && k === keys[0]), `one key for every attempt: ${JSON.stringify(keys)}`);
+    const messages = (await client(url).get(`/sessions/${sid}/messages`)).body.messages as { role: string; text: string }[];
+    assert.equal(messages.filter((m) => m.role === "user").length, 1, "stored once");
+    assert.equal(await page.locator(".msg.user").count(), 1);
+    assert.equal(await page.locator(".composer .error").count(), 0, "the person saw no error");
+    await page.close();
+  });
 });
