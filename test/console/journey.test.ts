@@ -162,7 +162,7 @@ describe("console journey (chromium)", browserRequired(), () => {
     });
   }
 
-  test("websocket transport: the toggle switches the live stream and resumes without a repeat", async () => {
+  test("websocket transport: the toggle switches the live stream, a dropped stream resumes, nothing repeats", async () => {
     const url = cd.d.url;
     const sid = await newSession(url);
     const page = await signedInPage(browser, "desktop");
@@ -172,6 +172,10 @@ describe("console journey (chromium)", browserRequired(), () => {
     await page.waitForSelector(".msg.assistant:not(.streaming) .text >> text=chunk4");
     await page.selectOption('select[aria-label="stream transport"]', "ws");
     await page.waitForSelector('[data-testid="stream-state"]:has-text("live over WebSocket")');
+    // A network drop (the daemon drops every stream): the page resumes after its last seq.
+    const dropped = await client(url).post("/test/drop-streams", {});
+    assert.ok(dropped.body.dropped.ws >= 1, JSON.stringify(dropped.body));
+    await page.waitForSelector('[data-testid="stream-state"]:has-text("live over WebSocket · resumed after seq")');
     await send(page, "stream 6");
     await page.waitForSelector(".msg.assistant:not(.streaming) .text >> text=chunk5");
     const truth = await allSeqs(url, sid);
