@@ -1,7 +1,7 @@
 // `npm run bench [-- --profile full|smoke] [--only a,b] [--out file.md] [--json file.json]`
 // Runs every scenario in order (each starts and stops its own daemon and baselines), then writes
 // the Markdown report (docs/benchmarks.md for the full profile) and optionally the raw JSON.
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { killChildren, ROOT } from "./lib/processes.ts";
@@ -56,7 +56,14 @@ for (const scenario of SCENARIOS) {
 const totalS = (Date.now() - started) / 1000;
 const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
 const report = renderReport(results, { profile, command, totalS });
-if (out) writeFileSync(resolve(ROOT, out), report);
+if (out) writeFileSync(resolve(ROOT, out), report + keepWebConsoleSection(resolve(ROOT, out)));
 if (values.json) writeFileSync(resolve(values.json), JSON.stringify({ profile: profile.name, total_s: totalS, timings: results.timings, failures: results.failures, figures: results.figures }, null, 2));
 process.stdout.write(report);
 process.exit(results.failures.length ? 1 : 0);
+
+/** The "## Web console" section (the last one) is written by `npm run console:bench`: keep it. */
+function keepWebConsoleSection(path: string): string {
+  const old = existsSync(path) ? readFileSync(path, "utf8") : "";
+  const at = old.indexOf("\n## Web console\n");
+  return at === -1 ? "" : `\n${old.slice(at + 1)}`;
+}

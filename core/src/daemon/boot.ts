@@ -124,7 +124,10 @@ async function boot(gateway: Gateway, config: DaemonConfig, flags: Map<string, s
   purge.unref();
 
   const port = (server.address() as AddressInfo).port;
-  log.info("agentd listening", { url: gateway.url, db: config.db, workers: config.maxConcurrency, plugins: gateway.plugins.map((p) => p.name), auth_required: gateway.auth.required });
+  const fields = { db: config.db, workers: config.maxConcurrency, plugins: gateway.plugins.map((p) => p.name), auth_required: gateway.auth.required };
+  // Pages come right after the URL (people look there first); they never replace a core field.
+  const pages = Object.fromEntries([...gateway.pages].filter(([name]) => name !== "url" && !(name in fields)).map(([name, path]) => [name, gateway.url + path]));
+  log.info("agentd listening", { url: gateway.url, ...pages, ...fields });
 
   let stopping: Promise<void> | null = null;
   const stop = (reason = "shutdown"): Promise<void> =>

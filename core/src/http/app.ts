@@ -31,7 +31,7 @@ export function buildHttpApp(gateway: Gateway): void {
   streamTicketRoutes(router, gateway);
   app.use(errorMiddleware(log));
   app.use(requestGuardMiddleware(gateway));
-  app.use(authMiddleware(gateway.auth, PUBLIC_PATHS));
+  app.use(authMiddleware(gateway.auth, new Set([...PUBLIC_PATHS, ...gateway.publicPaths])));
   app.use(jsonBody(gateway.config.maxBodyBytes));
   app.use(router.routes());
 }

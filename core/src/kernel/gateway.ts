@@ -33,6 +33,7 @@ export interface LoadedPlugin {
  * - `providers`, `transports`, `tools`: typed registries.
  * - `useStorage`, `useAuth`: exactly one each.
  * - `router`: add HTTP routes (they run behind auth, validation and the error mapper).
+ * - `publicPaths`, `pages`: static pages served without a token, and where they are.
  * - `services`: sessions, runs, events (available from `hooks.gatewayStart` on).
  */
 export class Gateway {
@@ -44,6 +45,10 @@ export class Gateway {
   readonly app = new Koa();
   readonly router = new Router();
   readonly plugins: LoadedPlugin[] = [];
+  /** Exact paths a plugin serves without a token: static pages and assets only, never data. */
+  readonly publicPaths = new Set<string>();
+  /** Browser pages plugins serve (name -> path); the start log line prints each as `name=<url>`. */
+  readonly pages = new Map<string, string>();
   readonly startedAt = Date.now();
   private storageImpl: Storage | null = null;
   private servicesImpl: Services | null = null;
