@@ -24,6 +24,8 @@ export interface DaemonConfig {
   eventRetentionDays: number;
   /** Open SSE/WS streams one principal may hold (429 beyond). */
   maxStreamsPerPrincipal: number;
+  /** Bytes queued for all stream clients together; past it the largest buffers are closed. */
+  maxStreamBufferBytes: number;
   pluginConfig: Record<string, Record<string, unknown>>;
 }
 
@@ -40,6 +42,7 @@ export const DEFAULTS: Omit<DaemonConfig, "pluginConfig" | "plugins" | "configFi
   maxQueuedPerPrincipal: 1000,
   eventRetentionDays: 30,
   maxStreamsPerPrincipal: 1000,
+  maxStreamBufferBytes: 256 * 1024 * 1024,
 };
 
 /** The config file (JSON): the same settings as the flags, plus per-plugin config. */
@@ -58,6 +61,7 @@ const ConfigFile = Type.Object(
     maxQueuedPerPrincipal: Type.Optional(Type.Integer({ minimum: 1 })),
     eventRetentionDays: Type.Optional(Type.Number({ minimum: 0 })),
     maxStreamsPerPrincipal: Type.Optional(Type.Integer({ minimum: 1 })),
+    maxStreamBufferBytes: Type.Optional(Type.Integer({ minimum: 65536 })),
     pluginConfig: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()))),
   },
   { additionalProperties: false },
@@ -78,6 +82,7 @@ export const CORE_OPTIONS: readonly (PluginOption & { key: keyof DaemonConfig })
   { flag: "--max-queued-per-session", env: ["AGENTD_MAX_QUEUED_PER_SESSION"], key: "maxQueuedPerSession", type: "number", description: "queued runs one session may have (default 100; 429 beyond)" },
   { flag: "--max-queued-per-principal", env: ["AGENTD_MAX_QUEUED_PER_PRINCIPAL"], key: "maxQueuedPerPrincipal", type: "number", description: "queued runs one principal may have (default 1000; 429 beyond)" },
   { flag: "--max-streams-per-principal", env: ["AGENTD_MAX_STREAMS_PER_PRINCIPAL"], key: "maxStreamsPerPrincipal", type: "number", description: "open SSE/WS streams one token may hold (default 1000; 429 beyond)" },
+  { flag: "--max-stream-buffer-bytes", env: ["AGENTD_MAX_STREAM_BUFFER_BYTES"], key: "maxStreamBufferBytes", type: "number", description: "bytes queued for all stream clients together; past it the largest buffers are closed with their resume cursor (default 268435456 = 256 MiB)" },
   { flag: "--event-retention-days", env: ["AGENTD_EVENT_RETENTION_DAYS"], key: "eventRetentionDays", type: "number", description: "delete events older than this many days (default 30; 0 keeps all)" },
 ];
 
@@ -177,6 +182,7 @@ export function resolveDaemonConfig(flags: Map<string, string[]>, env: NodeJS.Pr
   for (const key of ["maxQueuedPerSession", "maxQueuedPerPrincipal", "maxStreamsPerPrincipal"] as const) {
     if (!Number.isInteger(config[key]) || config[key] < 1) throw new ConfigError(`${key} must be a positive integer, got ${config[key]}`);
   }
+  if (!Number.isInteger(config.maxStreamBufferBytes) || config.maxStreamBufferBytes < 65536) throw new ConfigError(`--max-stream-buffer-bytes must be an integer of at least 65536, got ${config.maxStreamBufferBytes}`);
   if (!(config.eventRetentionDays >= 0)) throw new ConfigError(`--event-retention-days must be 0 (keep all) or more, got ${config.eventRetentionDays}`);
   if (!["debug", "info", "warn", "error"].includes(config.logLevel)) throw new ConfigError(`--log-level must be debug, info, warn or error, got "${config.logLevel}"`);
   return config;

@@ -1,9 +1,24 @@
 import type { Gateway } from "../../kernel/gateway.ts";
-import type { QueueCounts, Run } from "../../types.ts";
+import type { Principal, QueueCounts, Run, RunStatus } from "../../types.ts";
+
+const toQueueCounts = (c: Record<RunStatus, number>): QueueCounts => ({ queued_count: c.queued, running_count: c.running, completed_count: c.completed, failed_count: c.failed, canceled_count: c.canceled });
 
 export function queueCounts(gateway: Gateway): QueueCounts {
-  const c = gateway.services.runs.counts();
-  return { queued_count: c.queued, running_count: c.running, completed_count: c.completed, failed_count: c.failed, canceled_count: c.canceled };
+  return toQueueCounts(gateway.services.runs.counts());
+}
+
+/** Counts of the runs a non-admin may see: a user's own sessions, or a run token's tree. */
+export function principalQueueCounts(gateway: Gateway, principal: Principal): QueueCounts {
+  const c: Record<RunStatus, number> = { queued: 0, running: 0, completed: 0, failed: 0, canceled: 0 };
+  const rows = principal.run
+    ? gateway.services.db.read.all(
+        `WITH RECURSIVE tree(id) AS (SELECT ? UNION SELECT s.id FROM sessions s JOIN tree t ON s.parent_session_id = t.id)
+         SELECT status, COUNT(*) AS n FROM runs WHERE session_id IN tree GROUP BY status`,
+        [principal.run.session_id],
+      )
+    : gateway.services.db.read.all("SELECT r.status AS status, COUNT(*) AS n FROM runs r JOIN sessions s ON s.id = r.session_id WHERE s.owner = ? GROUP BY r.status", [principal.id]);
+  for (const row of rows) c[row.status as RunStatus] = Number(row.n);
+  return toQueueCounts(c);
 }
 
 export function pidAlive(pid: number | null): boolean {
