@@ -21,6 +21,7 @@ describe("run tokens: only what agent-to-agent lists", () => {
 
   test("acting as the user is refused with 403; agent-to-agent and reads of the tree still work", async () => {
     const owner = api(d.url, OWNER);
+    await api(d.url, OTHER).converse("child 10", { provider: "child" }); // another user's run: never in the owner's counts
     const run = await heldRun(d.url, "routes");
     const agent = api(d.url, run.token);
     const unrelated = (await owner.post("/sessions", { title: "unrelated", provider: "child" })).body.session.id as string;
@@ -65,10 +66,11 @@ describe("run tokens: only what agent-to-agent lists", () => {
     assert.equal(forRun.daemon_health, "ok");
     assert.equal(forRun.queue_counts.running_count, 1, "its tree: the run itself");
     assert.equal(forRun.queue_counts.completed_count, 2, "its tree: the child's two runs");
+    assert.deepEqual((await agent.get(`/runs/${run.runId}/diagnose`)).body.diagnostics.queue_counts, forRun.queue_counts, "diagnose counts its tree too");
     const forOther = (await api(d.url, OTHER).get("/daemon/status")).body;
     assert.equal(forOther.detail, "reduced");
     for (const key of ADMIN_ONLY) assert.ok(!(key in forOther), `another user must not see ${key}`);
-    assert.deepEqual(forOther.queue_counts, { queued_count: 0, running_count: 0, completed_count: 0, failed_count: 0, canceled_count: 0 }, "none of the owner's runs are counted for another user");
+    assert.deepEqual(forOther.queue_counts, { queued_count: 0, running_count: 0, completed_count: 1, failed_count: 0, canceled_count: 0 }, "only its own run, none of the owner's");
     assert.match(forOther.detail_note, /admin token/);
     const forAdmin = (await api(d.url, ADMIN).get("/daemon/status")).body;
     assert.equal(forAdmin.detail, "full");

@@ -32,7 +32,7 @@ export function pidAlive(pid: number | null): boolean {
 }
 
 /** Facts about one run and a plain sentence when something looks wrong. */
-export async function diagnoseRun(gateway: Gateway, run: Run): Promise<Record<string, unknown>> {
+export async function diagnoseRun(gateway: Gateway, run: Run, principal: Principal): Promise<Record<string, unknown>> {
   const { queue, executor, runs } = gateway.services;
   const active = executor.active.get(run.id);
   const providerName = run.provider ?? (run.requested_provider === "auto" ? null : run.requested_provider);
@@ -40,7 +40,8 @@ export async function diagnoseRun(gateway: Gateway, run: Run): Promise<Record<st
   const availability = provider?.availability ? await provider.availability() : provider ? { ok: true } : { ok: false, reason: providerName ? `provider "${providerName}" is not registered` : undefined };
   const pid = active?.pid ?? run.pid;
   const pidIsAlive = pidAlive(pid);
-  const counts = queueCounts(gateway);
+  // Daemon-wide counts are admin detail, as in /daemon/status; others get their own.
+  const counts = principal.admin ? queueCounts(gateway) : principalQueueCounts(gateway, principal);
   const position = run.status === "queued" ? queue.position(run.id) : null;
 
   let likely: string | null = null;

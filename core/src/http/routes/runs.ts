@@ -65,6 +65,6 @@ export function runRoutes(router: Router, gateway: Gateway): void {
   router.get("/runs/:id/diagnose", async (ctx) => {
     validateQuery(EmptyQuery, ctx.query);
     const run = svc().runs.get(ctx.params.id, state(ctx).principal);
-    ctx.body = { run, diagnostics: await diagnoseRun(gateway, run) };
+    ctx.body = { run, diagnostics: await diagnoseRun(gateway, run, state(ctx).principal) };
   });
 }
