@@ -27,13 +27,14 @@ describe("plugin loading and daemon configuration", () => {
   }
 
   it("a plugin's flag reaches its config (and flags beat env)", async () => {
-    const d = await startDaemon({ args: ["--plugin", "./test/fixtures/plugins/slow-provider.ts", "--slow-label", "from-flag", "--auth-token", "flag-token-123"], env: { AGENTD_AUTH_TOKEN: "env-token-12345" } });
+    const d = await startDaemon({ args: ["--plugin", "./test/fixtures/plugins/slow-provider.ts", "--slow-label", "from-flag", "--auth-token", "flag-token-123", "--admin-token", "flag-admin-token-1"], env: { AGENTD_AUTH_TOKEN: "env-token-12345" } });
     try {
       assert.equal((await api(d.url, "env-token-12345").get("/daemon/status")).status, 401, "the flag replaced the env token");
       const c = api(d.url, "flag-token-123");
       const { run } = await c.converse("sleep 1", { provider: "slow" });
       assert.match(run.output, /^from-flag:/);
-      const status = await c.get("/daemon/status");
+      // Plugins and their sources are admin detail (a user token gets the reduced status).
+      const status = await api(d.url, "flag-admin-token-1").get("/daemon/status");
       const plugin = status.body.plugins.find((p: { name: string }) => p.name === "test-slow-provider");
       assert.match(plugin.source, /slow-provider\.ts$/);
       assert.ok(status.body.providers.some((p: { name: string; plugin: string }) => p.name === "slow" && p.plugin === "test-slow-provider"));

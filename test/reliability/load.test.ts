@@ -11,6 +11,7 @@ import { api, ROOT, startDaemon, until, type DaemonHandle } from "../support/dae
 import { FULL_PROFILE, percentile, profile, rssKiB } from "./support.ts";
 
 const TOKEN = "load-token-000001";
+const ADMIN = "load-admin-token-01"; // storage facts in /daemon/status are admin detail
 const DURATION_MS = profile(40_000, 300_000);
 const SESSIONS = profile(6, 12);
 /**
@@ -31,7 +32,7 @@ describe("load", () => {
   });
 
   test(`${SESSIONS} sessions + ${SESSIONS * 2} churning subscribers for ${DURATION_MS / 1000} s`, { timeout: DURATION_MS + 180_000 }, async (t) => {
-    d = await startDaemon({ args: ["--plugin", "./test/fixtures/plugins/slow-provider.ts", "--auth-token", TOKEN, "--max-concurrency", "4"] });
+    d = await startDaemon({ args: ["--plugin", "./test/fixtures/plugins/slow-provider.ts", "--auth-token", TOKEN, "--admin-token", ADMIN, "--max-concurrency", "4"] });
     const c = api(d.url, TOKEN);
     const pid = d.proc.pid!;
     const errors: string[] = [];
@@ -46,7 +47,7 @@ describe("load", () => {
     const sampler = setInterval(() => rss.push({ at: Date.now(), kib: rssKiB(pid) }), 500);
     // The database lives in memory (sql.js): measure its growth to tell stored data from a leak.
     let dbAtWarmup = 0;
-    const dbSampler = setTimeout(async () => (dbAtWarmup = (await c.get("/daemon/status")).body.storage.database_bytes), warmupEnd - Date.now());
+    const dbSampler = setTimeout(async () => (dbAtWarmup = (await api(d.url, ADMIN).get("/daemon/status")).body.storage.database_bytes), warmupEnd - Date.now());
 
     const open = (sid: string, transport: "sse" | "ws"): Subscription => {
       const sub = subscribe({ baseUrl: d.url, token: TOKEN, transport, sessionId: sid, onEvent: () => void delivered++, onError: (e) => errors.push(`${transport}: ${e.message}`) });
@@ -86,7 +87,7 @@ describe("load", () => {
     clearTimeout(dbSampler);
     // Every stream was closed: wait until the daemon has released their subscribers.
     const status = await until(async () => {
-      const s = (await c.get("/daemon/status")).body;
+      const s = (await api(d.url, ADMIN).get("/daemon/status")).body;
       return s.event_subscribers === 0 ? s : null;
     }, 10_000, "the daemon to release the closed streams' subscribers");
     const dbGrowthKib = Math.max(0, (status.storage.database_bytes - dbAtWarmup) / 1024);

@@ -156,7 +156,7 @@ describe("stream protocol", () => {
   test("GET /daemon/status lists both transports with their connections", async () => {
     const s = await openRawSse(`${d.url}/stream`, auth(TOKEN_A));
     await until(() => s.frames.length > 0, 10_000, "ready");
-    const res = await fetch(`${d.url}/daemon/status`, { headers: auth(TOKEN_A) });
+    const res = await fetch(`${d.url}/daemon/status`, { headers: auth(ADMIN) }); // transports are admin detail
     const body = (await res.json()) as { transports: Array<{ name: string; connections: number; path: string }> };
     const sse = body.transports.find((t) => t.name === "sse");
     assert.equal(sse?.path, "/stream");

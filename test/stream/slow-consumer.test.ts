@@ -6,7 +6,7 @@ import { get } from "node:http";
 import { after, before, describe, test } from "node:test";
 import WebSocket from "ws";
 import { api, until, type DaemonHandle } from "../support/daemon.ts";
-import { TOKEN_A, allSeqs, assertExactly, burst, newSession, record, streamDaemon } from "./support.ts";
+import { ADMIN, TOKEN_A, allSeqs, assertExactly, burst, newSession, record, streamDaemon } from "./support.ts";
 
 const LIMIT = 64 * 1024;
 const PAD = 4000;
@@ -18,7 +18,7 @@ async function produceAndWatch(url: string, sid: string, transport: string): Pro
   let done = false;
   const sampler = (async () => {
     while (!done) {
-      const status = await api(url, TOKEN_A).get("/daemon/status");
+      const status = await api(url, ADMIN).get("/daemon/status"); // transports are admin detail
       const t = (status.body.transports as Array<{ name: string; buffered_bytes: number }>).find((x) => x.name === transport);
       maxBuffered = Math.max(maxBuffered, t?.buffered_bytes ?? 0);
     }

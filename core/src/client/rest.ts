@@ -58,6 +58,11 @@ export interface Page<T> {
   next_cursor: string | null;
 }
 
+/**
+ * `GET /daemon/status`. An admin gets every field (`detail: "full"`); any other token gets
+ * `detail: "reduced"`: health, workers, version, providers and its own `queue_counts`, without the
+ * admin-only fields marked optional here.
+ */
 export interface DaemonStatus {
   daemon_health: string;
   alive_workers: number;
@@ -65,19 +70,24 @@ export interface DaemonStatus {
   queue_counts: QueueCounts;
   version: string;
   build: string;
-  pid: number;
   started_at: string;
   uptime_s: number;
   url: string | null;
-  db_path: string;
-  storage: Record<string, unknown> & { kind: string };
   auth_required: boolean;
-  plugins: { name: string; version: string | null; description: string | null; source: string }[];
   providers: { name: string; plugin: string | null; available: boolean; reason: string | null; description: string | null }[];
   default_provider: string;
-  transports: Record<string, unknown>[];
-  event_subscribers: number;
-  last_seq: number;
+  detail: "full" | "reduced";
+  /** Reduced view only: what an admin token would add. */
+  detail_note?: string;
+  pid?: number;
+  db_path?: string;
+  storage?: Record<string, unknown> & { kind: string };
+  plugins?: { name: string; version: string | null; description: string | null; source: string }[];
+  transports?: Record<string, unknown>[];
+  /** Every stream of every transport: the buffered-bytes budget and how often it closed streams. */
+  streams?: { max_buffered_bytes: number; buffered_bytes: number; streams: number; budget_closes: number; open: number; tickets_outstanding: number };
+  event_subscribers?: number;
+  last_seq?: number;
   [key: string]: unknown;
 }
 

@@ -101,6 +101,11 @@ export async function openSse(url: string, headers: Record<string, string>, h: C
   es.addEventListener("ready", (ev) => h.onReady((JSON.parse(ev.data) as { cursor: number }).cursor));
   es.onmessage = (ev) => h.onEvent(JSON.parse(ev.data) as AgentEvent);
   for (const name of SERVER_ENDS) es.addEventListener(name, () => end({ reason: `server ended the stream (${name})`, immediate: name !== "shutdown" }));
+  // The token that opened the stream was revoked (a run token after its run): it will not open another.
+  es.addEventListener("revoked", (ev) => {
+    const reason = (JSON.parse(ev.data) as { reason?: string }).reason ?? "credentials revoked";
+    end({ reason: "server ended the stream (revoked)", error: new StreamError(`stream closed: ${reason}`, 401, "unauthorized", true) });
+  });
   es.onerror = (ev) => {
     const r = refused as { status: number; body: string } | null;
     if (r) return end({ reason: `HTTP ${r.status}`, error: httpError(r.status, r.body, headers.authorization !== undefined) });

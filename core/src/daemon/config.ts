@@ -35,6 +35,8 @@ export interface DaemonConfig {
   /** Time allowed for the request headers, and for the whole request (headers and body). */
   headersTimeoutMs: number;
   requestTimeoutMs: number;
+  /** Bytes queued for all stream clients together; past it the largest buffers are closed. */
+  maxStreamBufferBytes: number;
   pluginConfig: Record<string, Record<string, unknown>>;
 }
 
@@ -56,6 +58,7 @@ export const DEFAULTS: Omit<DaemonConfig, "pluginConfig" | "plugins" | "configFi
   maxConnectionsPerIp: 2048,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
+  maxStreamBufferBytes: 256 * 1024 * 1024,
 };
 
 /** The config file (JSON): the same settings as the flags, plus per-plugin config. */
@@ -80,6 +83,7 @@ const ConfigFile = Type.Object(
     maxConnectionsPerIp: Type.Optional(Type.Integer({ minimum: 1 })),
     headersTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
     requestTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
+    maxStreamBufferBytes: Type.Optional(Type.Integer({ minimum: 65536 })),
     pluginConfig: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()))),
   },
   { additionalProperties: false },
@@ -106,6 +110,7 @@ export const CORE_OPTIONS: readonly (PluginOption & { key: keyof DaemonConfig })
   { flag: "--max-connections-per-ip", env: ["AGENTD_MAX_CONNECTIONS_PER_IP"], key: "maxConnectionsPerIp", type: "number", description: "open connections from one client IP (default 2048: above the 1,000 streams one token may hold)" },
   { flag: "--headers-timeout-ms", env: ["AGENTD_HEADERS_TIMEOUT_MS"], key: "headersTimeoutMs", type: "number", description: "request line and headers must arrive within this (default 10000; 408 after)" },
   { flag: "--request-timeout-ms", env: ["AGENTD_REQUEST_TIMEOUT_MS"], key: "requestTimeoutMs", type: "number", description: "a whole request, headers and body, must arrive within this (default 30000; 408 after). Streams and waits are not limited" },
+  { flag: "--max-stream-buffer-bytes", env: ["AGENTD_MAX_STREAM_BUFFER_BYTES"], key: "maxStreamBufferBytes", type: "number", description: "bytes queued for all stream clients together; past it the largest buffers are closed with their resume cursor (default 268435456 = 256 MiB)" },
   { flag: "--event-retention-days", env: ["AGENTD_EVENT_RETENTION_DAYS"], key: "eventRetentionDays", type: "number", description: "delete events older than this many days (default 30; 0 keeps all)" },
 ];
 
@@ -186,6 +191,7 @@ export function resolveDaemonConfig(flags: ReadonlyMap<string, string[]>, env: N
     if (!Number.isInteger(config[key]) || config[key] < 1) throw new ConfigError(`${key} must be a positive integer, got ${config[key]}`);
   }
   checkNetworkLimits(config);
+  if (!Number.isInteger(config.maxStreamBufferBytes) || config.maxStreamBufferBytes < 65536) throw new ConfigError(`--max-stream-buffer-bytes must be an integer of at least 65536, got ${config.maxStreamBufferBytes}`);
   if (!(config.eventRetentionDays >= 0)) throw new ConfigError(`--event-retention-days must be 0 (keep all) or more, got ${config.eventRetentionDays}`);
   if (!["debug", "info", "warn", "error"].includes(config.logLevel)) throw new ConfigError(`--log-level must be debug, info, warn or error, got "${config.logLevel}"`);
   return config;

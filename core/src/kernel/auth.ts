@@ -51,8 +51,16 @@ export class AuthService {
     return token;
   }
 
-  revokeRunToken(token: string): void {
+  /**
+   * The run ended: its token stops authenticating and every stream ticket it minted is void.
+   * Returns the revoked principal, so the caller can close the streams it opened.
+   */
+  revokeRunToken(token: string): Principal | undefined {
+    const principal = this.runTokens.get(token);
+    if (!principal) return undefined;
     this.runTokens.delete(token);
+    this.tickets.revoke(principal.id);
+    return principal;
   }
 
   /** Principal for a bearer token, or null when unknown. */
@@ -82,7 +90,7 @@ export class AuthService {
   fromStream(headers: IncomingHttpHeaders, ticket: string | undefined): Principal {
     if (ticket === undefined) return this.fromHeaders(headers);
     const principal = this.tickets.redeem(ticket);
-    if (!principal) throw new AgentdError("unauthorized", "the stream ticket is unknown, expired or already used: POST /stream/tickets for a new one (each ticket opens one stream)");
+    if (!principal) throw new AgentdError("unauthorized", "the stream ticket is unknown, expired or already used (a run token's tickets are void once its run ends): POST /stream/tickets for a new one (each ticket opens one stream)");
     return principal;
   }
 }

@@ -12,6 +12,7 @@ import { EventRetention } from "../services/retention.ts";
 import { OrchestrationService } from "../services/orchestration.ts";
 import { RunControl } from "../services/run-control.ts";
 import { RunService } from "../services/runs.ts";
+import { StreamBudget } from "../streaming/stream-budget.ts";
 import { StreamLimiter } from "../streaming/stream-limits.ts";
 import { SessionService } from "../services/sessions.ts";
 import type { Gateway } from "./gateway.ts";
@@ -32,6 +33,8 @@ export interface Services {
   approvals: ApprovalService;
   retention: EventRetention;
   streams: StreamLimiter;
+  /** One buffered-bytes budget for every stream of every transport (--max-stream-buffer-bytes). */
+  streamBudget: StreamBudget;
 }
 
 export function createServices(gateway: Gateway, log: Logger): Services {
@@ -44,15 +47,20 @@ export function createServices(gateway: Gateway, log: Logger): Services {
   tapDefaultRouting(gateway.hooks); // after every plugin's taps: the built-in order answers last
   const approvals = new ApprovalService(db, sessions, gateway.hooks, log);
   runs.onFinishInTx(approvals.closeForFinishedRun);
+  const streams = new StreamLimiter(gateway.config.maxStreamsPerPrincipal);
   const executor = new RunExecutor(db, runs, sessions, approvals, gateway.providers, gateway.hooks, {
     url: () => gateway.url,
     issueRunToken: (run, session) => gateway.auth.issueRunToken(run, session),
-    revokeRunToken: (token) => gateway.auth.revokeRunToken(token),
+    // The run ended: its token, its stream tickets and the streams it opened all end with it.
+    revokeRunToken: (token) => {
+      const principal = gateway.auth.revokeRunToken(token);
+      if (principal) streams.revoke(principal.id);
+    },
   }, log);
   const queue = new RunQueue(gateway.config.maxConcurrency, runs, executor.execute, log);
   runs.attachQueue(queue);
   runs.onFinishInTx(announceToParent);
   const orchestration = new OrchestrationService(db, sessions, runs, gateway.hooks, gateway.providers);
   const escalations = new EscalationService(db, sessions, runs, orchestration, gateway.hooks, approvals);
-  return { db, events, sessions, runs, idempotency: new IdempotencyService(storage), queue, executor, control: new RunControl(runs, queue, executor, db), orchestration, escalations, approvals, retention: new EventRetention(db, gateway.config.eventRetentionDays), streams: new StreamLimiter(gateway.config.maxStreamsPerPrincipal) };
+  return { db, events, sessions, runs, idempotency: new IdempotencyService(storage), queue, executor, control: new RunControl(runs, queue, executor, db), orchestration, escalations, approvals, retention: new EventRetention(db, gateway.config.eventRetentionDays), streams, streamBudget: new StreamBudget(gateway.config.maxStreamBufferBytes, log) };
 }

@@ -22,15 +22,35 @@ export const toEvent = (r: EventRow): AgentEvent => ({
   created_at: r.created_at,
 });
 
+/**
+ * The sessions a non-admin reader may see, as SQL can select them (through the sessions_owner,
+ * sessions_parent and events_session indexes): a user's own sessions, or a run token's tree.
+ */
+export type VisibilityScope = { owner: string } | { tree: string };
+
 export interface ReadOptions {
-  /** Only this session; omit for every session (then `visible` filters). */
+  /** Only this session; omit for every session (then `scope` or `visible` filters). */
   sessionId?: string;
   /** Events with seq strictly greater than this. */
   after: number;
+  /** Events with seq at most this (default: the durable end of the log). */
+  upTo?: number;
   limit: number;
-  /** Session ids the reader may see; applied when sessionId is omitted. */
+  /** Only events of sessions in this scope, selected in SQL; applied when sessionId is omitted. */
+  scope?: VisibilityScope;
+  /**
+   * Session ids the reader may see, filtered in JS after reading every event: it scans the whole
+   * range in one call, so prefer `scope`. Applied when neither sessionId nor scope is given.
+   */
   visible?: (sessionId: string) => boolean;
 }
+
+const SCOPED_SQL = {
+  owner: "SELECT * FROM events WHERE seq > ? AND seq <= ? AND session_id IN (SELECT id FROM sessions WHERE owner = ?) ORDER BY seq LIMIT ?",
+  tree:
+    "WITH RECURSIVE tree(id) AS (SELECT ? UNION SELECT s.id FROM sessions s JOIN tree t ON s.parent_session_id = t.id) " +
+    "SELECT * FROM events WHERE seq > ? AND seq <= ? AND session_id IN tree ORDER BY seq LIMIT ?",
+} as const;
 
 /**
  * The durable, ordered event log: the spine every transport and cursor read uses.
@@ -109,7 +129,14 @@ export class EventLog {
   }
 
   read(opts: ReadOptions): AgentEvent[] {
-    const upTo = this.durable;
+    const upTo = Math.min(this.durable, opts.upTo ?? this.durable);
+    if (opts.sessionId === undefined && opts.scope) {
+      const scope = opts.scope;
+      const rows = "owner" in scope
+        ? this.storage.all<EventRow>(SCOPED_SQL.owner, [opts.after, upTo, scope.owner, opts.limit])
+        : this.storage.all<EventRow>(SCOPED_SQL.tree, [scope.tree, opts.after, upTo, opts.limit]);
+      return rows.map(toEvent);
+    }
     if (opts.sessionId !== undefined) {
       return this.storage
         .all<EventRow>("SELECT * FROM events WHERE session_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?", [

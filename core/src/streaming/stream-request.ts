@@ -1,7 +1,10 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { validation } from "../errors.ts";
 import type { Services } from "../kernel/services.ts";
+import type { VisibilityScope } from "../services/event-log.ts";
 import type { Principal } from "../types.ts";
+import type { StreamBudget } from "./stream-budget.ts";
+import type { Revocation } from "./stream-limits.ts";
 
 /** `GET /stream` query, for every transport. Unknown parameters are a 400 before any streaming. */
 export const StreamQuery = Type.Object(
@@ -21,8 +24,14 @@ export interface StreamRequest {
   /** null = from now. */
   cursor: number | null;
   visible?: (sessionId: string) => boolean;
+  /** `visible` as SQL, for replay: only the principal's sessions' events are read. */
+  scope?: VisibilityScope;
   /** Frees the principal's stream slot; call when the connection ends (EventFeed does on close). */
   release: () => void;
+  /** Fires when the principal is revoked (a run token at its run's end): the stream must close. */
+  revocation: Revocation;
+  /** The daemon-wide buffered-bytes budget (--max-stream-buffer-bytes). */
+  budget: StreamBudget;
 }
 
 /** Visibility cache per connection; sessions never change owner, so a cached answer stays true. */
@@ -43,11 +52,12 @@ export function resolveStreamRequest(services: Services, principal: Principal, q
     throw validation(`cursor ${cursor} is ahead of this daemon's event log (last seq ${last}): resume from a seq you received from this daemon, or omit cursor to start from now`, { last_seq: last });
   }
   if (cursor !== null) services.retention.assertCursor(cursor);
+  const budget = services.streamBudget;
   if (query.sessionId !== undefined) {
     const session = services.sessions.get(query.sessionId, principal);
-    return { principal, sessionId: session.id, cursor, release: services.streams.acquire(principal.id) };
+    return { principal, sessionId: session.id, cursor, budget, ...services.streams.acquire(principal.id) };
   }
-  if (principal.admin) return { principal, cursor, release: services.streams.acquire(principal.id) };
+  if (principal.admin) return { principal, cursor, budget, ...services.streams.acquire(principal.id) };
   const cache = new Map<string, boolean>();
   const visible = (sessionId: string): boolean => {
     let ok = cache.get(sessionId);
@@ -59,5 +69,7 @@ export function resolveStreamRequest(services: Services, principal: Principal, q
     }
     return ok;
   };
-  return { principal, cursor, visible, release: services.streams.acquire(principal.id) };
+  // The same rule as SessionService.canAccess, in SQL: a run token sees its tree, a user its own sessions.
+  const scope: VisibilityScope = principal.run ? { tree: principal.run.session_id } : { owner: principal.id };
+  return { principal, cursor, visible, scope, budget, ...services.streams.acquire(principal.id) };
 }

@@ -18,23 +18,17 @@ export function registerNdjsonTransport(gateway: Gateway, maxBufferedBytes: numb
     ctx.respond = false; // this handler owns the response from here on
     res.writeHead(200, { "content-type": "application/x-ndjson", "cache-control": "no-cache" });
     open.add(res);
-    const feed = new EventFeed({
-      events: gateway.services.events,
-      sessionId: request.sessionId,
-      visible: request.visible,
-      cursor: request.cursor,
-      maxBufferedBytes,
-      onClose: request.release,
-      sink: {
-        send: (event) => void res.write(`${JSON.stringify(event)}\n`),
-        buffered: () => res.writableLength,
-        drained: () => new Promise<void>((resolve) => (res.writableLength === 0 || res.destroyed ? resolve() : res.once("drain", () => resolve()))),
-        overflow: () => res.end(), // the client resumes from the last seq it read
-      },
+    // forRequest also wires the stream slot, run-token revocation and the daemon-wide buffer budget.
+    const feed = EventFeed.forRequest(gateway.services.events, request, maxBufferedBytes, {
+      send: (event) => void res.write(`${JSON.stringify(event)}\n`),
+      buffered: () => (res.destroyed ? 0 : res.writableLength),
+      drained: () => new Promise<void>((resolve) => (res.writableLength === 0 || res.destroyed ? resolve() : res.once("drain", () => resolve()))),
+      overflow: () => res.end(), // the client resumes from the last seq it read
+      revoked: () => res.end(), // the token is gone: the client needs new credentials
     });
     res.once("close", () => {
       open.delete(res);
-      feed.close();
+      feed.dispose();
     });
     feed.start().catch(() => res.end());
   });

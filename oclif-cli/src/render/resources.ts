@@ -60,21 +60,26 @@ export function diagnoseView(d: DiagnoseResponse): string {
 
 export function daemonView(s: DaemonStatus): string {
   const q = s.queue_counts;
-  return keyValues([
+  const full = s.detail !== "reduced";
+  const rows: [string, string | number | null | undefined][] = [
     ["health", status(s.daemon_health)],
     ["url", s.url],
     ["version", `${s.version} (${s.build})`],
     ["pid", s.pid],
     ["uptime", `${s.uptime_s}s (started ${relativeTime(s.started_at)})`],
     ["workers", `${s.alive_workers}/${s.max_concurrency} alive`],
-    ["queue", `${q.queued_count} queued, ${q.running_count} running, ${q.completed_count} completed, ${q.failed_count} failed, ${q.canceled_count} canceled`],
-    ["storage", `${s.storage.kind} ${s.db_path}`],
+    [full ? "queue" : "your runs", `${q.queued_count} queued, ${q.running_count} running, ${q.completed_count} completed, ${q.failed_count} failed, ${q.canceled_count} canceled`],
+    ["storage", s.storage ? `${s.storage.kind} ${s.db_path ?? ""}`.trim() : null],
     ["auth", s.auth_required ? "required" : "off (local mode)"],
     ["providers", s.providers.map((p) => `${p.name}${p.available ? "" : ` (unavailable: ${p.reason ?? "?"})`}`).join(", ")],
-    ["transports", s.transports.map((t) => String(t.name)).join(", ")],
-    ["plugins", s.plugins.map((p) => p.name).join(", ")],
+    ["transports", s.transports?.map((t) => String(t.name)).join(", ")],
+    ["plugins", s.plugins?.map((p) => p.name).join(", ")],
     ["last event", s.last_seq],
-  ]);
+  ];
+  // A non-admin token sees less: say so instead of printing dashes for what it may not see.
+  const shown = full ? rows : rows.filter(([, v]) => v !== undefined && v !== null);
+  if (!full) shown.push(["detail", s.detail_note ?? "reduced (an admin token shows more)"]);
+  return keyValues(shown);
 }
 
 /** One line per event: seq, time, type, run, a short view of the data. */

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { EventFeed, eventJson, type AgentEvent, type EventLog, type StreamRequest } from "@agentd/core";
+import { EventFeed, eventJson, type AgentEvent, type EventLog, type OverflowLimit, type StreamRequest } from "@agentd/core";
 
 export interface SseSettings {
   heartbeatMs: number;
@@ -8,14 +8,19 @@ export interface SseSettings {
 }
 
 /** Why the server ends a stream; sent as a final named event so the client knows what to do. */
-export type SseEnd = "overflow" | "shutdown" | "dropped";
+export type SseEnd = "overflow" | "shutdown" | "dropped" | "revoked";
+
+/** Sent with `event: revoked`: why the stream ended and that its credentials will not open another. */
+const REVOKED_REASON = "the token that opened this stream was revoked (a run token ends with its run); this token and its tickets cannot open another stream";
 
 /**
  * One `text/event-stream` response. Frames:
  *   `event: ready`  once, `id:` and data `{cursor, last_seq}`: the stream is live from `cursor`.
  *   (unnamed)       one per event: `id: <seq>`, `data: <event JSON>` (the type is in `event_type`).
  *   `: ping`        comment heartbeat.
- *   `event: overflow` / `event: shutdown`: data `{cursor}`, then the response ends.
+ *   `event: overflow` / `event: shutdown` / `event: dropped`: data `{cursor}` (an overflow caused by the
+ *                   daemon-wide budget adds `limit: "max_stream_buffer_bytes"`), then the response ends.
+ *   `event: revoked` data `{cursor, reason}`: the credentials were revoked; do not reconnect with them.
  */
 export class SseConnection {
   private readonly feed: EventFeed;
@@ -46,7 +51,8 @@ export class SseConnection {
       send: (event) => this.write(eventFrame(event)),
       buffered: () => this.buffered,
       drained: () => this.drained(),
-      overflow: (cursor) => this.end("overflow", cursor),
+      overflow: (cursor, limit) => this.end("overflow", cursor, limit),
+      revoked: (cursor) => this.end("revoked", cursor),
     });
     this.write(`retry: ${settings.retryMs}\nevent: ready\nid: ${this.feed.cursor}\ndata: ${JSON.stringify({ cursor: this.feed.cursor, last_seq: events.durableSeq })}\n\n`);
     this.heartbeat = setInterval(() => {
@@ -55,7 +61,10 @@ export class SseConnection {
     res.on("close", () => this.cleanup());
     req.on("error", () => this.cleanup());
     // Counted until the socket is gone: an ended stream's unsent bytes are still ours to hold.
-    socket.once("close", () => onClose(this));
+    socket.once("close", () => {
+      this.feed.dispose();
+      onClose(this);
+    });
     this.feed.start().catch((err: unknown) => {
       this.write(`event: failed\ndata: ${JSON.stringify({ message: `replay failed: ${String(err)}; reconnect with the same cursor` })}\n\n`);
       this.res.end();
@@ -72,10 +81,11 @@ export class SseConnection {
   }
 
   /** End the stream with a final named event carrying the resume cursor. */
-  end(reason: SseEnd, cursor = this.feed.cursor): void {
+  end(reason: SseEnd, cursor = this.feed.cursor, limit?: OverflowLimit): void {
     if (this.ended) return;
     this.feed.close();
-    this.write(`event: ${reason}\ndata: ${JSON.stringify({ cursor })}\n\n`);
+    const data = reason === "revoked" ? { cursor, reason: REVOKED_REASON } : limit === "max_stream_buffer_bytes" ? { cursor, limit } : { cursor };
+    this.write(`event: ${reason}\ndata: ${JSON.stringify(data)}\n\n`);
     this.ended = true;
     this.res.end();
     // A peer that stopped reading never flushes; do not keep its buffer around.

@@ -1,13 +1,16 @@
-import { EventFeed, eventJson, type EventLog, type StreamRequest } from "@agentd/core";
+import { EventFeed, eventJson, type EventLog, type OverflowLimit, type StreamRequest } from "@agentd/core";
 import type { WebSocket } from "ws";
 
-/** Close codes; the reason of 4008 and 1001 is `{"cursor":N}`, the seq to resume after. */
+/**
+ * Close codes; the reason of 4008, 4000, 1001 and 4401 is JSON with `cursor`, the seq to resume after
+ * (4008 from the daemon-wide budget adds `"limit":"max_stream_buffer_bytes"`; 4401 adds `"reason":"revoked"`).
+ */
 export const CLOSE = {
   /** Server shutting down: reconnect (with backoff) and resume. */
   shutdown: 1001,
   /** Unexpected server error: reconnect and resume. */
   internal: 1011,
-  /** Credentials no longer valid after the upgrade: get new ones before reconnecting. */
+  /** Credentials no longer valid after the upgrade (a run token revoked at its run's end): get new ones before reconnecting. */
   unauthorized: 4401,
   /** Too slow: the per-connection buffer limit was exceeded; reconnect and resume. */
   tooSlow: 4008,
@@ -43,13 +46,14 @@ export class WsConnection {
       send: (event) => this.send(eventJson(event)),
       buffered: () => ws.bufferedAmount,
       drained: () => this.drained(),
-      overflow: (cursor) => this.close(CLOSE.tooSlow, cursor),
+      overflow: (cursor, limit) => this.close(CLOSE.tooSlow, cursor, limit === "max_stream_buffer_bytes" ? { limit } : {}),
+      revoked: (cursor) => this.close(CLOSE.unauthorized, cursor, { reason: "revoked" }),
     });
     ws.on("pong", () => (this.alive = true));
     ws.on("message", () => undefined); // clients have nothing to say; frames are ignored
     ws.on("error", () => undefined); // a broken peer shows up as close
     ws.on("close", () => {
-      this.feed.close();
+      this.feed.dispose();
       this.wake();
       onClose(this);
     });
@@ -78,10 +82,10 @@ export class WsConnection {
     return true;
   }
 
-  close(code: number, cursor = this.feed.cursor): void {
+  close(code: number, cursor = this.feed.cursor, extra: Record<string, string> = {}): void {
     this.feed.close();
     if (this.ws.readyState !== this.ws.OPEN) return;
-    this.ws.close(code, JSON.stringify({ cursor }));
+    this.ws.close(code, JSON.stringify({ cursor, ...extra })); // under the 123-byte limit of a close reason
     // A peer that stopped reading never answers the close frame; do not keep its buffer.
     setTimeout(() => this.ws.terminate(), 5_000).unref();
   }

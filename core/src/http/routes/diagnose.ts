@@ -1,9 +1,24 @@
 import type { Gateway } from "../../kernel/gateway.ts";
-import type { QueueCounts, Run } from "../../types.ts";
+import type { Principal, QueueCounts, Run, RunStatus } from "../../types.ts";
+
+const toQueueCounts = (c: Record<RunStatus, number>): QueueCounts => ({ queued_count: c.queued, running_count: c.running, completed_count: c.completed, failed_count: c.failed, canceled_count: c.canceled });
 
 export function queueCounts(gateway: Gateway): QueueCounts {
-  const c = gateway.services.runs.counts();
-  return { queued_count: c.queued, running_count: c.running, completed_count: c.completed, failed_count: c.failed, canceled_count: c.canceled };
+  return toQueueCounts(gateway.services.runs.counts());
+}
+
+/** Counts of the runs a non-admin may see: a user's own sessions, or a run token's tree. */
+export function principalQueueCounts(gateway: Gateway, principal: Principal): QueueCounts {
+  const c: Record<RunStatus, number> = { queued: 0, running: 0, completed: 0, failed: 0, canceled: 0 };
+  const rows = principal.run
+    ? gateway.services.db.read.all(
+        `WITH RECURSIVE tree(id) AS (SELECT ? UNION SELECT s.id FROM sessions s JOIN tree t ON s.parent_session_id = t.id)
+         SELECT status, COUNT(*) AS n FROM runs WHERE session_id IN tree GROUP BY status`,
+        [principal.run.session_id],
+      )
+    : gateway.services.db.read.all("SELECT r.status AS status, COUNT(*) AS n FROM runs r JOIN sessions s ON s.id = r.session_id WHERE s.owner = ? GROUP BY r.status", [principal.id]);
+  for (const row of rows) c[row.status as RunStatus] = Number(row.n);
+  return toQueueCounts(c);
 }
 
 export function pidAlive(pid: number | null): boolean {
@@ -24,7 +39,7 @@ export function waitingSentence(w: NonNullable<Run["waiting"]>): string {
 }
 
 /** Facts about one run and a plain sentence when something looks wrong. */
-export async function diagnoseRun(gateway: Gateway, run: Run): Promise<Record<string, unknown>> {
+export async function diagnoseRun(gateway: Gateway, run: Run, principal: Principal): Promise<Record<string, unknown>> {
   const { queue, executor, runs } = gateway.services;
   const active = executor.active.get(run.id);
   const providerName = run.provider ?? (run.requested_provider === "auto" ? null : run.requested_provider);
@@ -32,7 +47,8 @@ export async function diagnoseRun(gateway: Gateway, run: Run): Promise<Record<st
   const availability = provider?.availability ? await provider.availability() : provider ? { ok: true } : { ok: false, reason: providerName ? `provider "${providerName}" is not registered` : undefined };
   const pid = active?.pid ?? run.pid;
   const pidIsAlive = pidAlive(pid);
-  const counts = queueCounts(gateway);
+  // Daemon-wide counts are admin detail, as in /daemon/status; others get their own.
+  const counts = principal.admin ? queueCounts(gateway) : principalQueueCounts(gateway, principal);
   const position = run.status === "queued" ? queue.position(run.id) : null;
 
   let likely: string | null = null;

@@ -9,6 +9,7 @@ import type { AgentdState } from "../middleware.ts";
 import { CancelBody, CreateRunBody, EmptyQuery, TransitionBody, WaitQuery } from "../schemas.ts";
 import { validateBody, validateQuery } from "../validate.ts";
 import { diagnoseRun } from "./diagnose.ts";
+import { refuseRunToken } from "./run-scope.ts";
 
 const state = (ctx: Context): AgentdState => ctx.state as AgentdState;
 
@@ -23,6 +24,7 @@ export function runRoutes(router: Router, gateway: Gateway): void {
     validateQuery(EmptyQuery, ctx.query);
     const body = validateBody(CreateRunBody, state(ctx).body);
     const session = svc().sessions.get(body.session_id, state(ctx).principal);
+    refuseRunToken(state(ctx).principal, "queuing a run with POST /runs (to reach a session below yours use POST /sessions/:id/send)");
     await mutate(ctx, svc().idempotency, {
       status: 201,
       render: (r: Enqueued) => ({ message: r.message, run: r.run }),
@@ -39,6 +41,7 @@ export function runRoutes(router: Router, gateway: Gateway): void {
     validateQuery(EmptyQuery, ctx.query);
     const body = validateBody(TransitionBody, state(ctx).body);
     const run = svc().runs.get(ctx.params.id, state(ctx).principal);
+    refuseRunToken(state(ctx).principal, "changing a run's status (POST /runs/:id/transition)");
     await mutate(ctx, svc().idempotency, {
       status: outcomeStatus,
       render: renderOutcome,
@@ -50,6 +53,7 @@ export function runRoutes(router: Router, gateway: Gateway): void {
     validateQuery(EmptyQuery, ctx.query);
     const body = validateBody(CancelBody, state(ctx).body);
     const run = svc().runs.get(ctx.params.id, state(ctx).principal);
+    refuseRunToken(state(ctx).principal, "canceling a run (POST /runs/:id/cancel)");
     await mutate(ctx, svc().idempotency, {
       status: outcomeStatus,
       render: renderOutcome,
@@ -67,6 +71,6 @@ export function runRoutes(router: Router, gateway: Gateway): void {
   router.get("/runs/:id/diagnose", async (ctx) => {
     validateQuery(EmptyQuery, ctx.query);
     const run = svc().runs.get(ctx.params.id, state(ctx).principal);
-    ctx.body = { run, diagnostics: await diagnoseRun(gateway, run) };
+    ctx.body = { run, diagnostics: await diagnoseRun(gateway, run, state(ctx).principal) };
   });
 }

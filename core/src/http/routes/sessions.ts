@@ -7,6 +7,7 @@ import type { AgentdState } from "../middleware.ts";
 import { CreateSessionBody, EmptyQuery, EventsQuery, PageQuery, SendMessageBody } from "../schemas.ts";
 import { validateBody, validateQuery } from "../validate.ts";
 import { validation } from "../../errors.ts";
+import { refuseRunToken } from "./run-scope.ts";
 
 const state = (ctx: Context): AgentdState => ctx.state as AgentdState;
 
@@ -15,6 +16,7 @@ export function sessionRoutes(router: Router, gateway: Gateway): void {
 
   router.post("/sessions", async (ctx) => {
     validateQuery(EmptyQuery, ctx.query);
+    refuseRunToken(state(ctx).principal, "creating a session (POST /sessions)");
     const body = validateBody(CreateSessionBody, state(ctx).body);
     if (body.provider && body.provider !== "auto" && !gateway.providers.has(body.provider)) {
       throw validation(`unknown provider "${body.provider}"; registered: auto, ${gateway.providers.names().join(", ")}`, [{ path: "/provider", keyword: "enum", message: "unknown provider", allowed: ["auto", ...gateway.providers.names()] }]);
@@ -47,6 +49,7 @@ export function sessionRoutes(router: Router, gateway: Gateway): void {
     validateQuery(EmptyQuery, ctx.query);
     const body = validateBody(SendMessageBody, state(ctx).body);
     const session = svc().sessions.get(ctx.params.id, state(ctx).principal);
+    refuseRunToken(state(ctx).principal, "queuing a run with POST /sessions/:id/messages (to reach a session below yours use POST /sessions/:id/send)");
     await mutate(ctx, svc().idempotency, {
       status: 201,
       keyRequired: true,
