@@ -87,7 +87,7 @@ export interface DaemonStatus {
   /** Every stream of every transport: the buffered-bytes budget and how often it closed streams. */
   streams?: { max_buffered_bytes: number; buffered_bytes: number; streams: number; budget_closes: number; open: number; tickets_outstanding: number };
   event_subscribers?: number;
-  last_seq?: number;
+  last_seq: number;
   [key: string]: unknown;
 }
 

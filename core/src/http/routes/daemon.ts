@@ -45,6 +45,9 @@ async function commonStatus(gateway: Gateway, admin: boolean) {
     build: BUILD,
     started_at: new Date(gateway.startedAt).toISOString(),
     uptime_s: Math.round((Date.now() - gateway.startedAt) / 1000),
+    // The log's position: every client needs it to start a stream a little in the past (a cursor
+    // past it is refused with the same number), so it is no admin detail.
+    last_seq: gateway.services.events.durableSeq,
     url: gateway.url,
     auth_required: gateway.auth.required,
     providers,
@@ -68,7 +71,6 @@ async function fullStatus(gateway: Gateway) {
     transports: gateway.transports.list().map((t) => ({ name: t.name, ...t.describe() })),
     streams: { ...gateway.services.streamBudget.describe(), open: gateway.services.streams.total, tickets_outstanding: gateway.auth.tickets.outstanding },
     event_subscribers: gateway.services.events.subscriberCount,
-    last_seq: gateway.services.events.durableSeq,
     detail: "full",
   };
 }
