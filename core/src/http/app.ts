@@ -1,10 +1,14 @@
 import type { Gateway } from "../kernel/gateway.ts";
+import { durableReads } from "./durable-reads.ts";
 import { authMiddleware, errorMiddleware, jsonBody } from "./middleware.ts";
 import { daemonRoutes } from "./routes/daemon.ts";
 import { orchestrationRoutes } from "./routes/orchestration.ts";
 import { runRoutes } from "./routes/runs.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { streamTicketRoutes } from "./routes/stream-tickets.ts";
+
+/** Paths that answer while storage is failing (they report the failure). */
+const DIAGNOSTIC_PATHS: ReadonlySet<string> = new Set(["/health", "/daemon/status"]);
 
 /** Paths that never need a token. */
 export const PUBLIC_PATHS: ReadonlySet<string> = new Set(["/health"]);
@@ -29,5 +33,6 @@ export function buildHttpApp(gateway: Gateway): void {
   app.use(errorMiddleware(log));
   app.use(jsonBody(gateway.config.maxBodyBytes));
   app.use(authMiddleware(gateway.auth, PUBLIC_PATHS));
+  app.use(durableReads(gateway.storage, DIAGNOSTIC_PATHS));
   app.use(router.routes());
 }
