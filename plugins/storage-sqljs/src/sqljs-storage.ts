@@ -2,43 +2,18 @@ import { mkdirSync, statSync, existsSync } from "node:fs";
 import { open, rename, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import initSqlJs, { type Database, type Statement } from "sql.js";
-import { AgentdError, type Committed, type Logger, type Migration, type Row, type SqlParams, type Storage, type StorageHealth, type StorageTx } from "@agentd/core";
+import { type Committed, type Migration, type Row, type SqlParams, type Storage, type StorageHealth, type StorageTx } from "@agentd/core";
 import { encodeEntry, type JournalEntry } from "./journal.ts";
 import { fsyncDir, removeIfExists, writeFileAtomic } from "./files.ts";
+import { GroupCommit } from "./group-commit.ts";
 import { DataDirLock } from "./lock.ts";
 import { loadSnapshot } from "./snapshot.ts";
 import { readSegment } from "./segments.ts";
 
+import type { SqljsStorageOptions } from "./options.ts";
+
 export { SnapshotCorruptError } from "./snapshot.ts";
-
-/** The steps of a checkpoint, in order (a test probe may pause or crash the daemon at each). */
-export type CheckpointStep = "rotated" | "snapshot-tmp-written" | "snapshot-renamed" | "old-segment-removed";
-
-export interface SqljsStorageOptions {
-  path: string;
-  /** Checkpoint when the journal grows past this many bytes. */
-  checkpointBytes: number;
-  /** Checkpoint at least this often while there are changes. */
-  checkpointIntervalMs: number;
-  log: Logger;
-  /** Named in the lock file (and so in a second process's refusal). */
-  lockedBy?: string;
-  /** Test seam: awaited at each checkpoint step. */
-  onCheckpointStep?: (step: CheckpointStep) => Promise<void> | void;
-}
-
-interface Pending {
-  seq: number;
-  line: string;
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
-
-interface Waiter {
-  seq: number;
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
+export type { CheckpointStep, SqljsStorageOptions } from "./options.ts";
 
 const META = "CREATE TABLE IF NOT EXISTS _agentd_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)";
 
@@ -53,18 +28,9 @@ export class SqljsStorage implements Storage {
   readonly kind = "sqljs";
   private db!: Database;
   private lock: DataDirLock | null = null;
-  private journal!: FileHandle;
-  private journalBytes = 0;
+  private readonly commit: GroupCommit;
   private seq = 0;
-  /** Every transaction up to here is in a synced journal segment or the snapshot. */
-  private durableSeq = 0;
-  private pending: Pending[] = [];
-  private waiters: Waiter[] = [];
-  private flushing: Promise<void> | null = null;
-  private rotating = false;
   private checkpointing: Promise<void> | null = null;
-  private failure: string | null = null;
-  private retryTimer: NodeJS.Timeout | null = null;
   private checkpointTimer: NodeJS.Timeout | null = null;
   private readonly statements = new Map<string, Statement>();
   private readonly recoverListeners: Array<() => void> = [];
@@ -72,7 +38,18 @@ export class SqljsStorage implements Storage {
   private dirtySinceCheckpoint = false;
   private replayed = { entries: 0, torn_tail_bytes: 0, ms: 0 };
 
-  constructor(private readonly opts: SqljsStorageOptions) {}
+  constructor(private readonly opts: SqljsStorageOptions) {
+    this.commit = new GroupCommit({
+      journalPath: this.journalPath,
+      log: opts.log,
+      onFlushed: (bytes) => {
+        if (bytes > opts.checkpointBytes) void this.checkpoint().catch((err) => opts.log.error("checkpoint failed; the journal keeps the data", { err: String(err) }));
+      },
+      onRecovered: () => {
+        for (const listener of this.recoverListeners) listener();
+      },
+    });
+  }
 
   get journalPath(): string {
     return `${this.opts.path}.journal`;
@@ -120,23 +97,22 @@ export class SqljsStorage implements Storage {
       this.seq = entry.s;
       this.replayed.entries++;
     }
-    this.durableSeq = this.seq;
-    this.journal = await open(this.journalPath, "a+");
-    this.journalBytes = current?.goodBytes ?? 0;
+    const journal = await open(this.journalPath, "a+");
+    this.commit.start(journal, current?.goodBytes ?? 0, this.seq);
     if (current?.tornTail) {
       log.warn("dropped a torn last journal entry (an append cut short by a crash; it was never acknowledged)", { journal: this.journalPath, bytes: current.tornTail.bytes });
-      await this.journal.truncate(current.goodBytes);
-      await this.journal.sync();
+      await journal.truncate(current.goodBytes);
+      await journal.sync();
       this.replayed.torn_tail_bytes = current.tornTail.bytes;
     }
     this.dirtySinceCheckpoint = this.replayed.entries > 0;
     if (previous) {
       // A crash interrupted a checkpoint: fold both segments into a snapshot before serving.
       log.warn("finishing a checkpoint interrupted by a crash", { segment: this.previousJournalPath });
-      await this.writeSnapshot();
-      await this.journal.truncate(0);
-      await this.journal.sync();
-      this.journalBytes = 0;
+      await this.writeSnapshot(false);
+      await journal.truncate(0);
+      await journal.sync();
+      this.commit.journalBytes = 0;
       await removeIfExists(this.previousJournalPath);
       await fsyncDir(dirname(path));
     }
@@ -197,7 +173,7 @@ export class SqljsStorage implements Storage {
   }
 
   transact<T>(fn: (tx: StorageTx) => T): Committed<T> {
-    if (this.failure) throw this.unavailable("writes are paused");
+    if (this.commit.failure) throw this.commit.unavailable("writes are paused");
     const statements: [string, SqlParams][] = [];
     const tx: StorageTx = {
       all: (sql, params) => this.all(sql, params),
@@ -220,77 +196,12 @@ export class SqljsStorage implements Storage {
     const seq = ++this.seq;
     const line = encodeEntry({ s: seq, q: statements });
     this.dirtySinceCheckpoint = true;
-    const durable = new Promise<void>((resolve, reject) => this.pending.push({ seq, line, resolve, reject }));
-    this.scheduleFlush();
-    return { value, durable };
+    return { value, durable: this.commit.append(seq, line) };
   }
 
   /** The read barrier: settles once everything committed so far is durable; rejects while writes fail. */
   whenDurable(): Promise<void> {
-    if (this.failure) return Promise.reject(this.unavailable("reads are paused too, because the daemon holds changes that are not durable yet"));
-    if (this.durableSeq >= this.seq) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => this.waiters.push({ seq: this.seq, resolve, reject }));
-  }
-
-  private unavailable(what: string): AgentdError {
-    return new AgentdError("storage_unavailable", `${what}: ${this.failure}`);
-  }
-
-  private markDurable(seq: number): void {
-    this.durableSeq = Math.max(this.durableSeq, seq);
-    if (this.waiters.length === 0) return;
-    const ready = this.waiters.filter((w) => w.seq <= this.durableSeq);
-    this.waiters = this.waiters.filter((w) => w.seq > this.durableSeq);
-    for (const w of ready) w.resolve();
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushing || this.rotating) return;
-    this.flushing = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flush()).finally(() => {
-      this.flushing = null;
-      if (this.pending.length && !this.failure) this.scheduleFlush();
-    });
-  }
-
-  /** Group commit: every transaction committed since the last flush shares one write and one fsync. */
-  private async flush(): Promise<void> {
-    const batch = this.pending;
-    if (batch.length === 0) return;
-    this.pending = [];
-    const data = Buffer.from(batch.map((p) => p.line).join(""));
-    const journal = this.journal;
-    try {
-      // A nearly full disk gives short writes before ENOSPC: loop until all is written or it throws.
-      for (let off = 0; off < data.length; ) off += (await journal.write(data, off, data.length - off, null)).bytesWritten;
-      await journal.datasync();
-      this.journalBytes += data.length;
-      this.markDurable(batch[batch.length - 1].seq);
-      for (const p of batch) p.resolve();
-      if (this.failure) {
-        this.opts.log.info("journal writes recovered; accepting writes again");
-        this.failure = null;
-        for (const listener of this.recoverListeners) listener();
-      }
-      if (this.journalBytes > this.opts.checkpointBytes) void this.checkpoint().catch((err) => this.opts.log.error("checkpoint failed; the journal keeps the data", { err: String(err) }));
-    } catch (err) {
-      this.failure = `cannot write the journal ${this.journalPath} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): free disk space or fix permissions of the data dir; writes resume by themselves once the journal can be written`;
-      this.opts.log.error("journal write failed; writes and reads are refused with 503 until it recovers", { err: String(err) });
-      // Keep the batch (it is in memory already) and retry; drop any partial line first.
-      await journal.truncate(this.journalBytes).catch(() => undefined);
-      this.pending = [...batch.map((p) => ({ ...p, resolve: () => undefined, reject: () => undefined })), ...this.pending];
-      const error = new AgentdError("storage_unavailable", `the change could not be made durable: ${this.failure}`);
-      for (const p of batch) p.reject(error);
-      for (const w of this.waiters.splice(0)) w.reject(this.unavailable("reads are paused too, because the daemon holds changes that are not durable yet"));
-      this.retryTimer ??= setTimeout(() => {
-        this.retryTimer = null;
-        this.scheduleFlush();
-      }, 1000);
-      this.retryTimer.unref();
-    }
-  }
-
-  private async idle(): Promise<void> {
-    while (this.flushing) await this.flushing;
+    return this.commit.whenDurable();
   }
 
   /**
@@ -301,10 +212,10 @@ export class SqljsStorage implements Storage {
   checkpoint(): Promise<void> {
     if (this.checkpointing) return this.checkpointing;
     this.checkpointing = (async () => {
-      await this.idle();
-      if (this.failure) throw new Error(`cannot checkpoint while the journal is failing: ${this.failure}`);
-      await this.rotate();
-      this.scheduleFlush();
+      await this.commit.exclusive(async () => {
+        if (this.commit.failure) throw new Error(`cannot checkpoint while the journal is failing: ${this.commit.failure}`);
+        await this.rotate();
+      });
       await this.opts.onCheckpointStep?.("rotated");
       await this.writeSnapshot();
       await removeIfExists(this.previousJournalPath);
@@ -312,51 +223,47 @@ export class SqljsStorage implements Storage {
       await this.opts.onCheckpointStep?.("old-segment-removed");
     })().finally(() => {
       this.checkpointing = null;
-      if (this.pending.length) this.scheduleFlush();
     });
     return this.checkpointing;
   }
 
   /** Start a new journal segment; the old one stays until the snapshot that covers it is durable. */
   private async rotate(): Promise<void> {
-    this.rotating = true;
-    const old = this.journal;
+    const old = this.commit.journal;
+    await rename(this.journalPath, this.previousJournalPath);
+    let next: FileHandle | null = null;
     try {
-      await rename(this.journalPath, this.previousJournalPath);
-      try {
-        this.journal = await open(this.journalPath, "a+");
-        await fsyncDir(dirname(this.opts.path)); // the new segment must exist after a power cut before it holds acknowledged data
-      } catch (err) {
-        await this.journal.close().catch(() => undefined);
-        this.journal = old;
-        await rename(this.previousJournalPath, this.journalPath);
-        throw err;
-      }
-      await old.close();
-      this.journalBytes = 0;
-    } finally {
-      this.rotating = false;
+      next = await open(this.journalPath, "a+");
+      await fsyncDir(dirname(this.opts.path)); // the new segment must survive a power cut before it holds acknowledged data
+    } catch (err) {
+      await next?.close().catch(() => undefined);
+      await rename(this.previousJournalPath, this.journalPath);
+      throw err;
     }
+    this.commit.journal = next;
+    this.commit.journalBytes = 0;
+    await old.close();
   }
 
   /** Export (everything committed so far, durable or pending) and write it atomically. */
-  private async writeSnapshot(): Promise<void> {
+  private async writeSnapshot(probe = true): Promise<void> {
     const seq = this.seq;
     this.db.exec(`INSERT INTO _agentd_meta (key, value) VALUES ('journal_seq', '${seq}') ON CONFLICT(key) DO UPDATE SET value = excluded.value`);
     this.clearStatements(); // export closes statements; drop our cache first
     const image = this.db.export();
-    await writeFileAtomic(this.opts.path, image, () => this.opts.onCheckpointStep?.("snapshot-tmp-written"));
-    await this.opts.onCheckpointStep?.("snapshot-renamed");
+    const step = probe ? this.opts.onCheckpointStep : undefined;
+    await writeFileAtomic(this.opts.path, image, () => step?.("snapshot-tmp-written"));
+    await step?.("snapshot-renamed");
     this.dirtySinceCheckpoint = this.seq > seq;
     this.lastCheckpoint = new Date().toISOString();
   }
 
   async close(): Promise<void> {
     if (this.checkpointTimer) clearInterval(this.checkpointTimer);
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.commit.stop();
     await this.checkpointing?.catch(() => undefined);
-    await this.idle();
-    await this.journal.close();
+    await this.commit.idle();
+    await this.commit.journal.close();
     this.clearStatements();
     this.db.close();
     await this.lock?.release();
@@ -367,7 +274,7 @@ export class SqljsStorage implements Storage {
   }
 
   health(): StorageHealth {
-    return this.failure ? { ok: false, reason: this.failure } : { ok: true };
+    return this.commit.failure ? { ok: false, reason: this.commit.failure } : { ok: true };
   }
 
   info(): Record<string, unknown> {
@@ -379,7 +286,7 @@ export class SqljsStorage implements Storage {
       database_bytes: Number(pages[0]?.values[0]?.[0] ?? 0) * Number(pages[1]?.values[0]?.[0] ?? 0),
       journal_path: this.journalPath,
       snapshot_bytes: size,
-      journal_bytes: this.journalBytes,
+      journal_bytes: this.commit.journalBytes,
       journal_seq: this.seq,
       last_checkpoint: this.lastCheckpoint,
       replayed_at_start: this.replayed,
