@@ -27,6 +27,8 @@ const BUSY = 75;
  * stale lock to clear by hand. The file's JSON only names the holder for the error message.
  */
 export class DataDirLock {
+  private releasing = false;
+
   private constructor(
     readonly path: string,
     private readonly child: ChildProcessWithoutNullStreams | null,
@@ -51,7 +53,11 @@ export class DataDirLock {
     }
     if (typeof outcome === "string") throw new DataDirLockedError(`cannot lock ${path}: ${outcome}`);
     writeHolder(path, by);
-    return new DataDirLock(path, outcome);
+    const lock = new DataDirLock(path, outcome);
+    outcome.once("exit", (code, signal) => {
+      if (!lock.releasing) log.error("the lock helper of this database exited: another daemon could now open it; restart agentd", { lock: path, code, signal });
+    });
+    return lock;
   }
 
   /** Is the lock held by a live process right now? Does not take it (for `storage check`). */
@@ -67,6 +73,7 @@ export class DataDirLock {
   async release(): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null) return;
+    this.releasing = true;
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
     child.ref(); // wait for the lock to be dropped before this process may exit
     child.stdin.end();

@@ -14,8 +14,13 @@ export function readSegment(path: string): ParsedJournal | null {
     return parseJournal(buf, path);
   } catch (err) {
     if (!(err instanceof JournalCorruptError)) throw err;
-    const copy = saveDamaged(path, buf.subarray(err.offset), err.offset);
-    throw new JournalCorruptError(`${err.detail} The damaged bytes are also saved in ${copy}.`, err.path, err.offset, err.line);
+    let saved: string;
+    try {
+      saved = `The damaged bytes are also saved in ${saveDamaged(path, buf.subarray(err.offset), err.offset)}.`;
+    } catch (copyErr) {
+      saved = `A copy of the damaged bytes could not be saved (${(copyErr as NodeJS.ErrnoException).code ?? String(copyErr)}); the journal itself still holds them.`;
+    }
+    throw new JournalCorruptError(`${err.detail} ${saved}`, err.path, err.offset, err.line);
   }
 }
 
