@@ -1,7 +1,7 @@
 // Every SqlValue type written through gateway.storage.transact survives the journal: kill -9
 // before any checkpoint, restart (the journal is replayed), read the same values back.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { SQL_VALUES } from "../fixtures/plugins/sql-values.ts";
@@ -36,7 +36,7 @@ describe("journal values", () => {
     assert.equal(byKind.get("string with newline, NUL, quote and backslash")?.repr, 'a\nb\u0000c"d\\e');
 
     await first.kill9();
-    assert.equal((await import("node:fs")).statSync(first.db, { throwIfNoEntry: false }), undefined, "never checkpointed: the journal is all there is");
+    assert.equal(statSync(first.db, { throwIfNoEntry: false }), undefined, "never checkpointed: the journal is all there is");
     assert.match(readFileSync(`${first.db}.journal`, "utf8"), /"\$b":"AAECAwQF/, "bytes are journaled as tagged base64");
 
     d = await startDaemon({ dataDir: first.dataDir, args: PLUGIN });

@@ -66,3 +66,26 @@ describe("data dir lock", () => {
     assert.equal(JSON.parse(ok.stdout).counts.sessions, 2);
   });
 });
+
+describe("data dir lock without the flock binary", () => {
+  it("falls back to the pid in the lock file, with a warning, and still refuses a second daemon", async () => {
+    const env = { PATH: "/nonexistent" }; // no flock (nor anything else) on PATH
+    const first = await startDaemon({ env });
+    try {
+      assert.match(first.logs(), /flock \(util-linux\) is not installed/);
+      let refused: { exitCode?: number; stderr?: string } | null = null;
+      await startDaemon({ dataDir: first.dataDir, env }).then(
+        (d) => d.stop(),
+        (err: { exitCode?: number; stderr?: string }) => (refused = err),
+      );
+      assert.ok(refused, "the second daemon was refused");
+      assert.match(String((refused as { stderr?: string }).stderr), new RegExp(`agentd pid ${first.proc.pid} `));
+      await first.kill9();
+      const next = await startDaemon({ dataDir: first.dataDir, env });
+      await next.stop();
+    } finally {
+      await first.stop();
+      cleanup(first.dataDir);
+    }
+  });
+});
