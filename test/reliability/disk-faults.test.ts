@@ -29,7 +29,7 @@ function fillDisk(dir: string): string {
   return filler;
 }
 
-describe("disk faults: a full disk makes writes fail with 503, reads keep working, writes recover", () => {
+describe("disk faults: a full disk makes writes (and reads, while changes are not durable) fail with 503, then recover", () => {
   const mountDir = tempDir("agentd-tmpfs-");
   let mounted = false;
   let d: DaemonHandle | undefined;
@@ -75,8 +75,10 @@ describe("disk faults: a full disk makes writes fail with 503, reads keep workin
     const refused = await c.post("/sessions", { title: "refused" });
     assert.equal(refused.status, 503, "writes stay refused while the journal cannot be written");
 
+    // Memory holds the refused write (kept for a retry): reads must not show it as committed.
     const read = await c.get(`/sessions/${session.id}/events?cursor=0`);
-    assert.equal(read.status, 200, "reads keep working");
+    assert.equal(read.status, 503, "reads wait for durability, and answer 503 while it fails");
+    assert.equal(read.body.error.code, "storage_unavailable");
     const status = await c.get("/daemon/status");
     assert.match(status.body.daemon_health, /storage: cannot write the journal/);
 
@@ -90,6 +92,7 @@ describe("disk faults: a full disk makes writes fail with 503, reads keep workin
     assert.equal(done.body.run.status, "completed");
     assert.equal(done.body.run.output, body.text.replace("Respond with exactly: ", ""));
     assert.equal((await c.get("/daemon/status")).body.daemon_health, "ok");
+    assert.equal((await c.get(`/sessions/${session.id}/events?cursor=0`)).status, 200, "reads are back with the writes");
 
     await d.kill9();
     const restarted = await startDaemon({ dataDir });

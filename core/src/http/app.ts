@@ -1,4 +1,5 @@
 import type { Gateway } from "../kernel/gateway.ts";
+import { durableReads } from "./durable-reads.ts";
 import { authMiddleware, errorMiddleware, jsonBody } from "./middleware.ts";
 import { requestGuardMiddleware } from "./request-guard.ts";
 import { daemonRoutes } from "./routes/daemon.ts";
@@ -6,6 +7,9 @@ import { orchestrationRoutes } from "./routes/orchestration.ts";
 import { runRoutes } from "./routes/runs.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { streamTicketRoutes } from "./routes/stream-tickets.ts";
+
+/** Paths that answer while storage is failing (they report the failure). */
+const DIAGNOSTIC_PATHS: ReadonlySet<string> = new Set(["/health", "/daemon/status"]);
 
 /** Paths that never need a token. */
 export const PUBLIC_PATHS: ReadonlySet<string> = new Set(["/health"]);
@@ -33,5 +37,6 @@ export function buildHttpApp(gateway: Gateway): void {
   app.use(requestGuardMiddleware(gateway));
   app.use(authMiddleware(gateway.auth, new Set([...PUBLIC_PATHS, ...gateway.publicPaths])));
   app.use(jsonBody(gateway.config.maxBodyBytes));
+  app.use(durableReads(gateway.storage, DIAGNOSTIC_PATHS));
   app.use(router.routes());
 }

@@ -34,6 +34,7 @@ export async function mutate<T>(ctx: Context, idempotency: Service, opts: Mutate
   const hash = IdempotencyService.hash([ctx.method, ctx.path, rest]);
   const begun = idempotency.begin(state.principal.id, key, hash);
   if ("replay" in begun) {
+    await idempotency.whenReplayable();
     ctx.set("Idempotent-Replayed", "true");
     ctx.status = begun.replay.status;
     ctx.body = begun.replay.body;

@@ -60,6 +60,16 @@ export class IdempotencyService {
     };
   }
 
+  /**
+   * Wait until a stored response may be replayed: the transaction that stored it may be one whose
+   * durability failed (the client got 503), kept in memory for a retry. Until it is durable the
+   * replay is refused with 503 `storage_unavailable` too, so a 503 is never followed by a 201 that
+   * a crash takes back.
+   */
+  async whenReplayable(): Promise<void> {
+    await this.storage.whenDurable?.();
+  }
+
   /** Forget expired keys; called periodically. */
   purgeExpired(tx: StorageTx): void {
     tx.run("DELETE FROM idempotency WHERE created_at < ?", [new Date(Date.now() - IDEMPOTENCY_RETENTION_MS).toISOString()]);

@@ -48,6 +48,14 @@ export interface Storage extends StorageReader {
    * rejects with a `storage_unavailable` AgentdError when it cannot be made durable.
    */
   transact<T>(fn: (tx: StorageTx) => T): Committed<T>;
+  /**
+   * The read barrier: settles once every transaction committed before the call is durable, and
+   * rejects with a `storage_unavailable` AgentdError while writes are failing (memory then holds
+   * changes that may never become durable). Reads served to clients and idempotent replays wait
+   * for it, so nothing a crash could take back is shown as committed. Optional: a storage whose
+   * commits are durable before they are visible needs none.
+   */
+  whenDurable?(): Promise<void>;
   checkpoint(): Promise<void>;
   close(): Promise<void>;
   health(): StorageHealth;

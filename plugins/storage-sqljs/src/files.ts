@@ -2,7 +2,7 @@ import { open, rename, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
 
 /** Write a file so that a crash leaves either the old or the new content: temp, fsync, rename, dir fsync. */
-export async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
+export async function writeFileAtomic(path: string, data: Uint8Array, beforeRename?: () => Promise<void> | void): Promise<void> {
   const tmp = `${path}.tmp`;
   const fh = await open(tmp, "w");
   try {
@@ -14,6 +14,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array): Promise<v
     throw err;
   }
   await fh.close();
+  await beforeRename?.();
   await rename(tmp, path);
   await fsyncDir(dirname(path));
 }

@@ -1,7 +1,8 @@
 import { definePlugin, Type } from "@agentd/core";
 import { SqljsStorage } from "./sqljs-storage.ts";
 
-export { SqljsStorage, SnapshotCorruptError } from "./sqljs-storage.ts";
+export { SqljsStorage, SnapshotCorruptError, type CheckpointStep, type SqljsStorageOptions } from "./sqljs-storage.ts";
+export { DataDirLock, DataDirLockedError } from "./lock.ts";
 export { parseJournal, encodeEntry, JournalCorruptError } from "./journal.ts";
 
 /** The default storage: sql.js in memory, snapshot + journal on disk at the daemon's --db path. */

@@ -1,49 +1,36 @@
-import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
-import { open, type FileHandle } from "node:fs/promises";
+import { mkdirSync, statSync, existsSync } from "node:fs";
+import { open, rename, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import initSqlJs, { type Database, type Statement } from "sql.js";
-import { AgentdError, type Committed, type Logger, type Migration, type Row, type SqlParams, type Storage, type StorageHealth, type StorageTx } from "@agentd/core";
-import { encodeEntry, parseJournal, type JournalEntry } from "./journal.ts";
-import { removeIfExists, writeFileAtomic } from "./files.ts";
+import { type Committed, type Migration, type Row, type SqlParams, type Storage, type StorageHealth, type StorageTx } from "@agentd/core";
+import { encodeEntry, type JournalEntry } from "./journal.ts";
+import { fsyncDir, removeIfExists, writeFileAtomic } from "./files.ts";
+import { GroupCommit } from "./group-commit.ts";
+import { DataDirLock } from "./lock.ts";
+import { loadSnapshot } from "./snapshot.ts";
+import { readSegment } from "./segments.ts";
 
-export interface SqljsStorageOptions {
-  path: string;
-  /** Checkpoint when the journal grows past this many bytes. */
-  checkpointBytes: number;
-  /** Checkpoint at least this often while there are changes. */
-  checkpointIntervalMs: number;
-  log: Logger;
-}
+import type { SqljsStorageOptions } from "./options.ts";
 
-interface Pending {
-  line: string;
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
+export { SnapshotCorruptError } from "./snapshot.ts";
+export type { CheckpointStep, SqljsStorageOptions } from "./options.ts";
 
 const META = "CREATE TABLE IF NOT EXISTS _agentd_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)";
-
-export class SnapshotCorruptError extends Error {
-  override name = "SnapshotCorruptError";
-}
 
 /**
  * sql.js in memory, made durable by a journal of committed transactions (one fsync per batch of
  * transactions committed in the same tick: group commit) replayed over the last snapshot at
- * start-up. Checkpoints write a new snapshot atomically and empty the journal, so the cost of a
- * write depends on the write, not on the size of the database.
+ * start-up. A checkpoint starts a new journal segment, writes a snapshot atomically while writes
+ * go on into the new segment, then deletes the old one: the cost of a write depends on the write,
+ * not on the size of the database, and a checkpoint does not hold acknowledgements up.
  */
 export class SqljsStorage implements Storage {
   readonly kind = "sqljs";
   private db!: Database;
-  private journal!: FileHandle;
-  private journalBytes = 0;
+  private lock: DataDirLock | null = null;
+  private readonly commit: GroupCommit;
   private seq = 0;
-  private pending: Pending[] = [];
-  private flushing: Promise<void> | null = null;
   private checkpointing: Promise<void> | null = null;
-  private failure: string | null = null;
-  private retryTimer: NodeJS.Timeout | null = null;
   private checkpointTimer: NodeJS.Timeout | null = null;
   private readonly statements = new Map<string, Statement>();
   private readonly recoverListeners: Array<() => void> = [];
@@ -51,59 +38,84 @@ export class SqljsStorage implements Storage {
   private dirtySinceCheckpoint = false;
   private replayed = { entries: 0, torn_tail_bytes: 0, ms: 0 };
 
-  constructor(private readonly opts: SqljsStorageOptions) {}
+  constructor(private readonly opts: SqljsStorageOptions) {
+    this.commit = new GroupCommit({
+      journalPath: this.journalPath,
+      log: opts.log,
+      onFlushed: (bytes) => {
+        if (bytes > opts.checkpointBytes) void this.checkpoint().catch((err) => opts.log.error("checkpoint failed; the journal keeps the data", { err: String(err) }));
+      },
+      onRecovered: () => {
+        for (const listener of this.recoverListeners) listener();
+      },
+    });
+  }
 
   get journalPath(): string {
     return `${this.opts.path}.journal`;
   }
 
+  /** The segment a checkpoint in progress (or one cut short by a crash) is folding into the snapshot. */
+  get previousJournalPath(): string {
+    return `${this.journalPath}.prev`;
+  }
+
   async open(): Promise<void> {
     const started = Date.now();
+    mkdirSync(dirname(this.opts.path), { recursive: true });
+    this.lock = await DataDirLock.acquire(this.opts.path, this.opts.lockedBy ?? "agentd", this.opts.log);
+    try {
+      await this.load();
+    } catch (err) {
+      this.db?.close();
+      await this.lock.release();
+      throw err;
+    }
+    this.replayed.ms = Date.now() - started;
+    this.checkpointTimer = setInterval(() => {
+      if (this.dirtySinceCheckpoint) this.checkpoint().catch((err) => this.opts.log.error("periodic checkpoint failed; the journal keeps the data", { err: String(err) }));
+    }, this.opts.checkpointIntervalMs);
+    this.checkpointTimer.unref();
+  }
+
+  private async load(): Promise<void> {
     const { path, log } = this.opts;
-    mkdirSync(dirname(path), { recursive: true });
     const SQL = await initSqlJs();
     await removeIfExists(`${path}.tmp`); // an unfinished checkpoint; the old snapshot is intact
-    if (existsSync(path)) {
-      try {
-        this.db = new SQL.Database(readFileSync(path));
-        this.db.exec("SELECT count(*) FROM sqlite_master");
-      } catch (err) {
-        throw new SnapshotCorruptError(
-          `snapshot ${path} cannot be read as a SQLite database (${(err as Error).message}). Nothing was changed. ` +
-            `Restore the data dir from a backup, or move ${path} aside to start empty; ${this.journalPath} holds the changes since its last checkpoint.`,
-        );
-      }
-    } else {
-      this.db = new SQL.Database();
-    }
+    // Read both segments before changing anything: damage in either stops start-up untouched.
+    const previous = readSegment(this.previousJournalPath);
+    const current = readSegment(this.journalPath);
+    this.db = loadSnapshot(SQL, path, this.journalPath);
     // Durability is our journal's job; SQLite's own rollback journal would only copy pages around
     // sql.js's in-memory file system on every transaction. Keep it in memory (ROLLBACK still works).
     this.db.exec("PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;");
     this.db.exec(META);
-    const snapSeq = Number(this.db.exec("SELECT value FROM _agentd_meta WHERE key = 'journal_seq'")[0]?.values[0]?.[0] ?? 0);
-    this.seq = snapSeq;
-    const buf = existsSync(this.journalPath) ? readFileSync(this.journalPath) : Buffer.alloc(0);
-    const parsed = parseJournal(buf, this.journalPath);
-    for (const entry of parsed.entries) {
-      if (entry.s <= snapSeq) continue;
+    this.seq = Number(this.db.exec("SELECT value FROM _agentd_meta WHERE key = 'journal_seq'")[0]?.values[0]?.[0] ?? 0);
+    for (const entry of [...(previous?.entries ?? []), ...(current?.entries ?? [])]) {
+      if (entry.s <= this.seq) continue; // already in the snapshot
       this.apply(entry);
       this.seq = entry.s;
       this.replayed.entries++;
     }
-    this.journal = await open(this.journalPath, "a+");
-    if (parsed.tornTail) {
-      log.warn("dropped a torn last journal entry (a write cut short by a crash; it was never acknowledged)", { journal: this.journalPath, bytes: parsed.tornTail.bytes });
-      await this.journal.truncate(parsed.goodBytes);
-      await this.journal.sync();
-      this.replayed.torn_tail_bytes = parsed.tornTail.bytes;
+    const journal = await open(this.journalPath, "a+");
+    this.commit.start(journal, current?.goodBytes ?? 0, this.seq);
+    if (current?.tornTail) {
+      log.warn("dropped a torn last journal entry (an append cut short by a crash; it was never acknowledged)", { journal: this.journalPath, bytes: current.tornTail.bytes });
+      await journal.truncate(current.goodBytes);
+      await journal.sync();
+      this.replayed.torn_tail_bytes = current.tornTail.bytes;
     }
-    this.journalBytes = parsed.goodBytes;
     this.dirtySinceCheckpoint = this.replayed.entries > 0;
-    this.replayed.ms = Date.now() - started;
-    this.checkpointTimer = setInterval(() => {
-      if (this.dirtySinceCheckpoint) this.checkpoint().catch((err) => log.error("periodic checkpoint failed; the journal keeps the data", { err: String(err) }));
-    }, this.opts.checkpointIntervalMs);
-    this.checkpointTimer.unref();
+    if (previous) {
+      // A crash interrupted a checkpoint: fold both segments into a snapshot before serving.
+      log.warn("finishing a checkpoint interrupted by a crash", { segment: this.previousJournalPath });
+      await this.writeSnapshot(false);
+      await journal.truncate(0);
+      await journal.sync();
+      this.commit.journalBytes = 0;
+      await removeIfExists(this.previousJournalPath);
+      await fsyncDir(dirname(path));
+    }
   }
 
   private apply(entry: JournalEntry): void {
@@ -161,7 +173,7 @@ export class SqljsStorage implements Storage {
   }
 
   transact<T>(fn: (tx: StorageTx) => T): Committed<T> {
-    if (this.failure) throw new AgentdError("storage_unavailable", `writes are paused: ${this.failure}`);
+    if (this.commit.failure) throw this.commit.unavailable("writes are paused");
     const statements: [string, SqlParams][] = [];
     const tx: StorageTx = {
       all: (sql, params) => this.all(sql, params),
@@ -181,89 +193,80 @@ export class SqljsStorage implements Storage {
       throw err;
     }
     if (statements.length === 0) return { value, durable: Promise.resolve() };
-    const line = encodeEntry({ s: ++this.seq, q: statements });
+    const seq = ++this.seq;
+    const line = encodeEntry({ s: seq, q: statements });
     this.dirtySinceCheckpoint = true;
-    const durable = new Promise<void>((resolve, reject) => this.pending.push({ line, resolve, reject }));
-    this.scheduleFlush();
-    return { value, durable };
+    return { value, durable: this.commit.append(seq, line) };
   }
 
-  private scheduleFlush(): void {
-    if (this.flushing || this.checkpointing) return;
-    this.flushing = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flush()).finally(() => {
-      this.flushing = null;
-      if (this.pending.length && !this.failure) this.scheduleFlush();
-    });
+  /** The read barrier: settles once everything committed so far is durable; rejects while writes fail. */
+  whenDurable(): Promise<void> {
+    return this.commit.whenDurable();
   }
 
-  /** Group commit: every transaction committed since the last flush shares one write and one fsync. */
-  private async flush(): Promise<void> {
-    const batch = this.pending;
-    if (batch.length === 0) return;
-    this.pending = [];
-    const data = Buffer.from(batch.map((p) => p.line).join(""));
-    try {
-      // A nearly full disk gives short writes before ENOSPC: loop until all is written or it throws.
-      for (let off = 0; off < data.length; ) off += (await this.journal.write(data, off, data.length - off, null)).bytesWritten;
-      await this.journal.datasync();
-      this.journalBytes += data.length;
-      for (const p of batch) p.resolve();
-      if (this.failure) {
-        this.opts.log.info("journal writes recovered; accepting writes again");
-        this.failure = null;
-        for (const listener of this.recoverListeners) listener();
-      }
-      if (this.journalBytes > this.opts.checkpointBytes) void this.checkpoint().catch((err) => this.opts.log.error("checkpoint failed; the journal keeps the data", { err: String(err) }));
-    } catch (err) {
-      this.failure = `cannot write the journal ${this.journalPath} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): free disk space or fix permissions of the data dir; writes resume by themselves once the journal can be written`;
-      this.opts.log.error("journal write failed; writes are refused with 503 until it recovers", { err: String(err) });
-      // Keep the batch (it is in memory already) and retry; drop any partial line first.
-      await this.journal.truncate(this.journalBytes).catch(() => undefined);
-      this.pending = [...batch.map((p) => ({ line: p.line, resolve: () => undefined, reject: () => undefined })), ...this.pending];
-      const error = new AgentdError("storage_unavailable", `the change could not be made durable: ${this.failure}`);
-      for (const p of batch) p.reject(error);
-      this.retryTimer ??= setTimeout(() => {
-        this.retryTimer = null;
-        this.scheduleFlush();
-      }, 1000);
-      this.retryTimer.unref();
-    }
-  }
-
-  private async idle(): Promise<void> {
-    while (this.flushing) await this.flushing;
-  }
-
-  /** Write a snapshot atomically and empty the journal. */
+  /**
+   * Fold the journal into a new snapshot. Flushes stop only while the journal is switched to a new
+   * segment (a rename, an open and a directory fsync); the export (synchronous in sql.js) and the
+   * snapshot's write and fsync run while new transactions are made durable in the new segment.
+   */
   checkpoint(): Promise<void> {
     if (this.checkpointing) return this.checkpointing;
     this.checkpointing = (async () => {
-      await this.idle();
-      if (this.failure) throw new Error(`cannot checkpoint while the journal is failing: ${this.failure}`);
-      this.db.exec(`INSERT INTO _agentd_meta (key, value) VALUES ('journal_seq', '${this.seq}') ON CONFLICT(key) DO UPDATE SET value = excluded.value`);
-      this.clearStatements(); // export closes statements; drop our cache first
-      const image = this.db.export();
-      await writeFileAtomic(this.opts.path, image);
-      // Lines still pending are inside the snapshot too (seq <= journal_seq): replay skips them.
-      await this.journal.truncate(0);
-      await this.journal.sync();
-      this.journalBytes = 0;
-      this.dirtySinceCheckpoint = false;
-      this.lastCheckpoint = new Date().toISOString();
+      await this.commit.exclusive(async () => {
+        if (this.commit.failure) throw new Error(`cannot checkpoint while the journal is failing: ${this.commit.failure}`);
+        await this.rotate();
+      });
+      await this.opts.onCheckpointStep?.("rotated");
+      await this.writeSnapshot();
+      await removeIfExists(this.previousJournalPath);
+      await fsyncDir(dirname(this.opts.path));
+      await this.opts.onCheckpointStep?.("old-segment-removed");
     })().finally(() => {
       this.checkpointing = null;
-      if (this.pending.length) this.scheduleFlush();
     });
     return this.checkpointing;
   }
 
+  /** Start a new journal segment; the old one stays until the snapshot that covers it is durable. */
+  private async rotate(): Promise<void> {
+    const old = this.commit.journal;
+    await rename(this.journalPath, this.previousJournalPath);
+    let next: FileHandle | null = null;
+    try {
+      next = await open(this.journalPath, "a+");
+      await fsyncDir(dirname(this.opts.path)); // the new segment must survive a power cut before it holds acknowledged data
+    } catch (err) {
+      await next?.close().catch(() => undefined);
+      await rename(this.previousJournalPath, this.journalPath);
+      throw err;
+    }
+    this.commit.journal = next;
+    this.commit.journalBytes = 0;
+    await old.close();
+  }
+
+  /** Export (everything committed so far, durable or pending) and write it atomically. */
+  private async writeSnapshot(probe = true): Promise<void> {
+    const seq = this.seq;
+    this.db.exec(`INSERT INTO _agentd_meta (key, value) VALUES ('journal_seq', '${seq}') ON CONFLICT(key) DO UPDATE SET value = excluded.value`);
+    this.clearStatements(); // export closes statements; drop our cache first
+    const image = this.db.export();
+    const step = probe ? this.opts.onCheckpointStep : undefined;
+    await writeFileAtomic(this.opts.path, image, () => step?.("snapshot-tmp-written"));
+    await step?.("snapshot-renamed");
+    this.dirtySinceCheckpoint = this.seq > seq;
+    this.lastCheckpoint = new Date().toISOString();
+  }
+
   async close(): Promise<void> {
     if (this.checkpointTimer) clearInterval(this.checkpointTimer);
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    await this.idle();
-    await this.journal.close();
+    this.commit.stop();
+    await this.checkpointing?.catch(() => undefined);
+    await this.commit.idle();
+    await this.commit.journal.close();
     this.clearStatements();
     this.db.close();
+    await this.lock?.release();
   }
 
   onRecover(listener: () => void): void {
@@ -271,7 +274,7 @@ export class SqljsStorage implements Storage {
   }
 
   health(): StorageHealth {
-    return this.failure ? { ok: false, reason: this.failure } : { ok: true };
+    return this.commit.failure ? { ok: false, reason: this.commit.failure } : { ok: true };
   }
 
   info(): Record<string, unknown> {
@@ -283,7 +286,7 @@ export class SqljsStorage implements Storage {
       database_bytes: Number(pages[0]?.values[0]?.[0] ?? 0) * Number(pages[1]?.values[0]?.[0] ?? 0),
       journal_path: this.journalPath,
       snapshot_bytes: size,
-      journal_bytes: this.journalBytes,
+      journal_bytes: this.commit.journalBytes,
       journal_seq: this.seq,
       last_checkpoint: this.lastCheckpoint,
       replayed_at_start: this.replayed,
