@@ -133,7 +133,9 @@ describe("console journey (chromium)", browserRequired(), () => {
 
       await page.click("text=Daemon");
       await page.waitForSelector('[data-testid="daemon-health"]:has-text("Healthy")');
-      await page.waitForSelector('table[aria-label="plugins"] >> text=console-web');
+      // A user token sees the reduced status (plugins, paths and storage are admin detail).
+      await page.waitForSelector('[data-testid="daemon-detail"]');
+      await page.waitForSelector('table[aria-label="providers"] >> text=embedded');
       await shot(page, "daemon", viewport);
       await page.click("text=Sessions");
       await page.waitForSelector(`[data-session="${parent}"]`);

@@ -7,11 +7,12 @@ import { api, startDaemon, type DaemonHandle, type StartOptions } from "../suppo
 import { rawGet } from "./support.ts";
 
 const TOKEN = "serving-token-0001";
+const ADMIN = "serving-admin-token-01";
 
 describe("console serving", () => {
   let d: DaemonHandle;
   before(async () => {
-    d = await startDaemon({ args: ["--auth-token", TOKEN] });
+    d = await startDaemon({ args: ["--auth-token", TOKEN, "--admin-token", ADMIN] });
   });
   after(async () => {
     await d?.stop();
@@ -61,7 +62,7 @@ describe("console serving", () => {
     const ticket = await api(d.url).post("/stream/tickets", {});
     assert.equal(ticket.status, 401);
     assert.equal((await api(d.url, TOKEN).get("/sessions")).status, 200);
-    const status = await api(d.url, TOKEN).get("/daemon/status");
+    const status = await api(d.url, ADMIN).get("/daemon/status"); // plugins are admin detail
     assert.ok(status.body.plugins.some((p: { name: string }) => p.name === "console-web"));
   });
 });

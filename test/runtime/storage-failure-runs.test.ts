@@ -98,6 +98,8 @@ describe("a storage failure mid-run strands no run", () => {
     assert.match(during.body.daemon_health, /storage: cannot write the journal/);
 
     rmSync(filler);
+    // Reads answer 503 too while memory holds writes that are not durable: wait for the recovery.
+    await until(async () => (await c.get("/daemon/status")).body.daemon_health === "ok", 15_000, "storage to recover once space is back");
     for (const id of [r1, r2, q1, q2]) {
       const done = await c.get(`/runs/${id}/wait?timeout_s=20`);
       assert.equal(done.body.run.status, "completed", `run ${id} ended: ${JSON.stringify(done.body.run)}`);

@@ -7,7 +7,7 @@ import { agentctl } from "../cli/cli-helpers.ts";
 import { api, cleanup, type DaemonHandle } from "../support/daemon.ts";
 import { ADMIN, OTHER, OWNER, heldRun, startTokenDaemon } from "./run-token-helpers.ts";
 
-const ADMIN_ONLY = ["pid", "db_path", "storage", "plugins", "transports", "streams", "event_subscribers", "last_seq"];
+const ADMIN_ONLY = ["pid", "db_path", "storage", "plugins", "transports", "streams", "event_subscribers"];
 
 describe("run tokens: only what agent-to-agent lists", () => {
   let d: DaemonHandle;

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { cleanEnv } from "../cli/cli-helpers.ts";
-import { AGENTD_BIN, api, cleanup, ROOT, tempDir, until } from "../support/daemon.ts";
+import { AGENTD_BIN, api, BASH, cleanup, ROOT, tempDir, until } from "../support/daemon.ts";
 
 interface Call {
   start: number;
@@ -63,7 +63,7 @@ describe("acknowledgement waits for the journal's fdatasync (strace on the real 
     const db = join(dataDir, "agentd.db");
     const traceFile = join(dataDir, "trace.txt");
     const args = ["-f", "-tt", "-e", "trace=openat,close,write,pwrite64,writev,fdatasync,fsync", "-s", "8192", "-o", traceFile];
-    const proc = spawn("strace", [...args, process.execPath, AGENTD_BIN, "--port", "0", "--db", db, "--checkpoint-interval-ms", "3600000"], { cwd: ROOT, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    const proc = spawn("strace", [...args, BASH, AGENTD_BIN, "--port", "0", "--db", db, "--checkpoint-interval-ms", "3600000"], { cwd: ROOT, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
     let logs = "";
     proc.stderr.on("data", (b: Buffer) => (logs += b.toString()));
     proc.stdout.on("data", (b: Buffer) => (logs += b.toString()));

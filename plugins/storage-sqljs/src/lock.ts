@@ -4,6 +4,9 @@ import { hostname } from "node:os";
 import { pidAlive, type Logger } from "@agentd/core";
 import { StorageOpenError } from "./errors.ts";
 
+/** The lock's flock/sh/cat children need only PATH: nothing of the daemon's environment (its secrets) goes to them. */
+const lockEnv = (): NodeJS.ProcessEnv => ({ PATH: process.env.PATH ?? "/usr/bin:/bin" });
+
 /** What the lock file says about its holder (for the refusal message; the OS lock decides). */
 export interface LockHolder {
   pid: number;
@@ -64,7 +67,7 @@ export class DataDirLock {
   static probe(dbPath: string): { held: false } | { held: true; holder: LockHolder | null; message: string } {
     const path = `${dbPath}.lock`;
     if (!existsSync(path)) return { held: false };
-    const r = spawnSync("flock", ["-x", "-n", "-E", String(BUSY), path, "true"], { stdio: "ignore" });
+    const r = spawnSync("flock", ["-x", "-n", "-E", String(BUSY), path, "true"], { stdio: "ignore", env: lockEnv() });
     const holder = readHolder(path);
     const busy = r.error ? holder !== null && holder.host === hostname() && pidAlive(holder.pid) : r.status === BUSY;
     return busy ? { held: true, holder, message: lockedError(path, holder).detail } : { held: false };
@@ -86,7 +89,7 @@ type FlockOutcome = ChildProcessWithoutNullStreams | "busy" | "missing" | string
 /** Start a `flock` child holding the lock; it prints "locked" once it has it. */
 function tryFlock(path: string, waitSeconds: number): Promise<FlockOutcome> {
   const wait = waitSeconds > 0 ? ["-w", String(waitSeconds)] : ["-n"];
-  const child = spawn("flock", ["-x", ...wait, "-E", String(BUSY), path, "sh", "-c", "echo locked; exec cat >/dev/null"], { stdio: ["pipe", "pipe", "pipe"], detached: true }); // own group: a Ctrl-C to the daemon's terminal must not drop the lock mid-shutdown
+  const child = spawn("flock", ["-x", ...wait, "-E", String(BUSY), path, "sh", "-c", "echo locked; exec cat >/dev/null"], { stdio: ["pipe", "pipe", "pipe"], detached: true, env: lockEnv() }); // own group: a Ctrl-C to the daemon's terminal must not drop the lock mid-shutdown
   return new Promise<FlockOutcome>((resolve) => {
     let out = "";
     let err = "";

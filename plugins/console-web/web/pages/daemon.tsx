@@ -59,6 +59,11 @@ export function DaemonPage() {
           <p class={healthy ? "ok" : "issue"} data-testid="daemon-health">
             {healthy ? "Healthy" : show(s.daemon_health)}
           </p>
+          {s.detail === "reduced" && (
+            <p class="note" data-testid="daemon-detail">
+              {show(s.detail_note ?? "This token sees a reduced status; an admin token shows pid, paths, storage and plugins.")}
+            </p>
+          )}
           <div class="grid">
           <section class="card">
             <h2>Overview</h2>
