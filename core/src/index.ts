@@ -3,7 +3,7 @@
  * Start with `definePlugin` and the `Gateway` it receives; docs/plugins.md walks through it.
  */
 export { definePlugin, PluginError, type AgentdPlugin, type PluginOption } from "./kernel/plugin.ts";
-export { Gateway, type Transport, type LoadedPlugin } from "./kernel/gateway.ts";
+export { Gateway, type Transport, type LoadedPlugin, type RunDiagnostics } from "./kernel/gateway.ts";
 export type {
   GatewayHooks,
   RunRequest,

@@ -8,6 +8,7 @@ import { checkUnknownFlags, loadPlugins, type PluginSource } from "../kernel/plu
 import { createServices } from "../kernel/services.ts";
 import type { Logger } from "../providers/types.ts";
 import { MIGRATIONS } from "../storage/migrations.ts";
+import { applyPluginMigrations } from "../storage/plugin-migrations.ts";
 import { CORE_OPTIONS, resolveDaemonConfig, tokenizeArgv, type DaemonConfig } from "./config.ts";
 import { DEFAULT_PLUGINS } from "./default-plugins.ts";
 import { findRunProcesses, killProcessTree } from "./orphans.ts";
@@ -40,6 +41,9 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
   const storage = gateway.storage;
   await storage.open();
   await storage.migrate(MIGRATIONS);
+  for (const plugin of plugins) {
+    for (const version of await applyPluginMigrations(storage, plugin.name, plugin.migrations ?? [])) log.info("applied plugin migration", { plugin: plugin.name, version });
+  }
   const services = createServices(gateway, log);
   gateway.attachServices(services);
   await recoverInterruptedRuns(gateway, log);

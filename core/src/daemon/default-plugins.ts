@@ -10,4 +10,5 @@ export const DEFAULT_PLUGINS: readonly string[] = [
   "@agentd/plugin-transport-sse",
   "@agentd/plugin-transport-ws",
   "@agentd/plugin-orchestration-tools",
+  "@agentd/plugin-webhooks",
 ];

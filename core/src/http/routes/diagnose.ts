@@ -60,5 +60,6 @@ export async function diagnoseRun(gateway: Gateway, run: Run): Promise<Record<st
     ...(provider?.describe?.() ?? {}),
     ...(active?.diagnostics ?? {}),
     likely_issue: likely,
+    ...Object.fromEntries(gateway.diagnostics.list().map((d) => [d.name, d.forRun(run)])),
   };
 }
