@@ -21,12 +21,17 @@ export const Cwd = Type.String({
   description: "an absolute, normalized path (starts with /; no empty, . or .. segments; no trailing /; no control characters)",
 });
 
+const Multitask = Type.Union([Type.Literal("enqueue"), Type.Literal("reject"), Type.Literal("interrupt")], {
+  description: 'when a run of the session is queued or running: "enqueue" (wait), "reject" (409) or "interrupt" (cancel it, then run this)',
+});
+
 export const CreateSessionBody = Type.Object(
   {
     title: Type.Optional(Type.String({ maxLength: 500 })),
     provider: Type.Optional(ProviderName),
     model: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     cwd: Type.Optional(Cwd),
+    multitask: Type.Optional(Multitask),
     idempotency_key: Type.Optional(IdempotencyKey),
   },
   strict,
@@ -38,6 +43,7 @@ export const SendMessageBody = Type.Object(
     role: Type.Optional(Type.Literal("user", { description: "only user messages can be posted" })),
     provider: Type.Optional(ProviderName),
     model: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    multitask: Type.Optional(Multitask),
     idempotency_key: Type.Optional(IdempotencyKey),
   },
   strict,
@@ -49,6 +55,7 @@ export const CreateRunBody = Type.Object(
     prompt: Text,
     provider: Type.Optional(ProviderName),
     model: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    multitask: Type.Optional(Multitask),
     idempotency_key: Type.Optional(IdempotencyKey),
   },
   strict,

@@ -1,9 +1,9 @@
-import { AgentdError, notFound, validation } from "../errors.ts";
+import { AgentdError, conflict, notFound, validation } from "../errors.ts";
 import type { GatewayHooks, RunStateChange } from "../kernel/hooks.ts";
 import type { Registry } from "../kernel/registry.ts";
 import type { Provider } from "../providers/types.ts";
 import type { StorageTx } from "../storage/types.ts";
-import { TERMINAL_STATUSES, type Message, type Principal, type Run, type RunStatus, type RunUsage, type Session } from "../types.ts";
+import { TERMINAL_STATUSES, type Message, type MultitaskPolicy, type Principal, type Run, type RunStatus, type RunUsage, type Session } from "../types.ts";
 import type { Db, Writer } from "./db.ts";
 import { newId } from "./ids.ts";
 import { now, toMessage, toRun } from "./rows.ts";
@@ -35,6 +35,8 @@ export interface EnqueueInput {
   text: string;
   provider?: string;
   model?: string | null;
+  /** Overrides the session's multitask policy for this message. */
+  multitask?: MultitaskPolicy;
   /** Stored with the user message (e.g. where an escalation answer came from). */
   messageMeta?: Record<string, unknown>;
 }
@@ -59,8 +61,12 @@ export interface QueueSignal {
   runQueued(run: Run): void;
 }
 
+/** Cancels runs on behalf of an actor (RunControl.cancel); attached once services are wired. */
+export type Interrupter = (runs: readonly Run[], actor: Principal, reason: string) => Promise<void>;
+
 export class RunService {
   private queue: QueueSignal | null = null;
+  private interrupter: Interrupter | null = null;
   private readonly waiters = new Map<string, Set<(run: Run) => void>>();
   private readonly finishSteps: Array<(w: Writer, run: Run) => void> = [];
   private readonly queued: QueueLimits;
@@ -77,6 +83,25 @@ export class RunService {
 
   attachQueue(queue: QueueSignal): void {
     this.queue = queue;
+  }
+
+  attachInterrupter(interrupter: Interrupter): void {
+    this.interrupter = interrupter;
+  }
+
+  /** The session's queued and running runs, oldest first. */
+  busyRuns(sessionId: string): Run[] {
+    return this.db.read.all("SELECT * FROM runs WHERE session_id = ? AND status IN ('queued', 'running') ORDER BY pos", [sessionId]).map(toRun);
+  }
+
+  /** multitask "reject": a 409 naming the busy run. Synchronous, so the caller can write in the same tick. */
+  private rejectIfBusy(session: Session): void {
+    const busy = this.busyRuns(session.id);
+    if (busy.length === 0) return;
+    const current = busy.find((r) => r.status === "running") ?? busy[0];
+    throw conflict(`session ${session.id} is busy with run ${current.id} (${current.status}); wait for it (agentctl run wait ${current.id}), or send with multitask "enqueue" to queue this message or "interrupt" to cancel that run`, {
+      session_id: session.id, running_run_id: current.id, status: current.status, multitask: "reject",
+    });
   }
 
   /** Write more in the transaction that ends a run (e.g. the parent's announcement: exactly once with the end). */
@@ -114,7 +139,15 @@ export class RunService {
         allowed: ["auto", ...this.providers.names()],
       });
     }
+    const policy = input.multitask ?? session.multitask;
+    if (policy === "interrupt") {
+      const busy = this.busyRuns(session.id);
+      if (busy.length && !this.interrupter) throw new Error("multitask interrupt needs the run control attached");
+      if (busy.length) await this.interrupter!(busy, opts.actor, `interrupted by a new message (multitask "interrupt")`);
+    }
     this.queued.assertRoom(session);
+    // No await between this check and the write: two racing messages cannot both get in.
+    if (policy === "reject") this.rejectIfBusy(session);
     return this.db.write((w) => {
       const result = this.insertQueued(w, session, { ...input, text: request.prompt, provider: request.provider, model: request.model }, request.meta);
       opts.inTx?.(w.tx, result);

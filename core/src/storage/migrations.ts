@@ -122,4 +122,10 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "key-value facts (event retention watermark)",
     sql: `CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
   },
+  // Version 7, not 3: versions 3-6 were reserved by work merged in parallel (same release).
+  {
+    version: 7,
+    name: "per-session multitask policy",
+    sql: `ALTER TABLE sessions ADD COLUMN multitask TEXT NOT NULL DEFAULT 'enqueue'`,
+  },
 ];

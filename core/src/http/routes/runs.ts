@@ -20,7 +20,7 @@ export function runRoutes(router: Router, gateway: Gateway): void {
     await mutate(ctx, svc().idempotency, {
       status: 201,
       render: (r: Enqueued) => ({ message: r.message, run: r.run }),
-      perform: (inTx) => svc().runs.enqueue(session, { text: body.prompt, provider: body.provider, model: body.model }, { actor: state(ctx).principal, inTx }),
+      perform: (inTx) => svc().runs.enqueue(session, { text: body.prompt, provider: body.provider, model: body.model, multitask: body.multitask }, { actor: state(ctx).principal, inTx }),
     });
   });
 
