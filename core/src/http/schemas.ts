@@ -1,4 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
+import type { RunStatus } from "../types.ts";
 
 /**
  * Request schemas: the single source of truth for validation, TypeScript types and the API docs.
@@ -83,6 +84,16 @@ export const PageQuery = Type.Object(
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
     cursor: Type.Optional(Type.String({ pattern: "^[0-9]{1,15}$", description: "next_cursor of the previous page" })),
     parent_session_id: Type.Optional(Id),
+  },
+  strict,
+);
+
+export const RunListQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+    cursor: Type.Optional(Type.String({ pattern: "^[0-9]{1,15}$", description: "next_cursor of the previous page" })),
+    session_id: Type.Optional(Id),
+    status: Type.Optional(Type.Union(["queued", "running", "completed", "failed", "canceled"].map((s) => Type.Literal(s as RunStatus)))),
   },
   strict,
 );
