@@ -19,7 +19,7 @@ export { isLoopbackHost } from "./kernel/loopback.ts";
 export type { Services } from "./kernel/services.ts";
 export type { Provider, ProviderResult, ProviderAvailability, RunContext, Logger } from "./providers/types.ts";
 export type { ToolDefinition, ToolContext } from "./providers/tools.ts";
-export type { Storage, StorageTx, StorageReader, StorageHealth, Committed, Migration, SqlValue, SqlParams, Row } from "./storage/types.ts";
+export type { Storage, StorageTx, StorageReader, StorageHealth, StorageSyncSample, Committed, Migration, SqlValue, SqlParams, Row } from "./storage/types.ts";
 export { AgentdError, isAgentdError, notFound, validation, conflict, type ErrorCode } from "./errors.ts";
 export * from "./types.ts";
 export { validateBody, validateQuery } from "./http/validate.ts";

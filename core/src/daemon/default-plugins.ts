@@ -11,4 +11,5 @@ export const DEFAULT_PLUGINS: readonly string[] = [
   "@agentd/plugin-transport-ws",
   "@agentd/plugin-orchestration-tools",
   "@agentd/plugin-webhooks",
+  "@agentd/plugin-metrics",
 ];

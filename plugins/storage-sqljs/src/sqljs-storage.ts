@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import initSqlJs, { type Database, type Statement } from "sql.js";
-import { AgentdError, type Committed, type Logger, type Migration, type Row, type SqlParams, type Storage, type StorageHealth, type StorageTx } from "@agentd/core";
+import { AgentdError, type Committed, type Logger, type Migration, type Row, type SqlParams, type Storage, type StorageHealth, type StorageSyncSample, type StorageTx } from "@agentd/core";
 import { encodeEntry, parseJournal, type JournalEntry } from "./journal.ts";
 import { removeIfExists, writeFileAtomic } from "./files.ts";
 
@@ -47,6 +47,7 @@ export class SqljsStorage implements Storage {
   private checkpointTimer: NodeJS.Timeout | null = null;
   private readonly statements = new Map<string, Statement>();
   private readonly recoverListeners: Array<() => void> = [];
+  private readonly syncListeners: Array<(sample: StorageSyncSample) => void> = [];
   private lastCheckpoint: string | null = null;
   private dirtySinceCheckpoint = false;
   private replayed = { entries: 0, torn_tail_bytes: 0, ms: 0 };
@@ -202,11 +203,15 @@ export class SqljsStorage implements Storage {
     if (batch.length === 0) return;
     this.pending = [];
     const data = Buffer.from(batch.map((p) => p.line).join(""));
+    const started = performance.now();
     try {
       // A nearly full disk gives short writes before ENOSPC: loop until all is written or it throws.
       for (let off = 0; off < data.length; ) off += (await this.journal.write(data, off, data.length - off, null)).bytesWritten;
       await this.journal.datasync();
       this.journalBytes += data.length;
+      const sample = { ms: performance.now() - started, bytes: data.length, transactions: batch.length };
+      // An observer (metrics) must never turn a durable write into a failure.
+      for (const listener of this.syncListeners) try { listener(sample); } catch { /* ignored */ }
       for (const p of batch) p.resolve();
       if (this.failure) {
         this.opts.log.info("journal writes recovered; accepting writes again");
@@ -268,6 +273,10 @@ export class SqljsStorage implements Storage {
 
   onRecover(listener: () => void): void {
     this.recoverListeners.push(listener);
+  }
+
+  onSync(listener: (sample: StorageSyncSample) => void): void {
+    this.syncListeners.push(listener);
   }
 
   health(): StorageHealth {
