@@ -31,7 +31,7 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
   const argv = opts.argv ?? [];
   const env = opts.env ?? process.env;
   const config = resolveDaemonConfig(tokenizeArgv(argv), env);
-  const log = opts.log ?? createLogger(config.logLevel);
+  const log = opts.log ?? createLogger(config.logLevel, { format: config.logFormat });
   const gateway = new Gateway(config, log);
 
   const sources = pluginSources(config);

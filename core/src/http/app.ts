@@ -1,5 +1,5 @@
 import type { Gateway } from "../kernel/gateway.ts";
-import { authMiddleware, errorMiddleware, jsonBody } from "./middleware.ts";
+import { authMiddleware, errorMiddleware, jsonBody, requestIds } from "./middleware.ts";
 import { daemonRoutes } from "./routes/daemon.ts";
 import { orchestrationRoutes } from "./routes/orchestration.ts";
 import { runRoutes } from "./routes/runs.ts";
@@ -26,6 +26,7 @@ export function buildHttpApp(gateway: Gateway): void {
   runRoutes(router, gateway);
   orchestrationRoutes(router, gateway);
   streamTicketRoutes(router, gateway);
+  app.use(requestIds(log, gateway.config.logLevel === "debug"));
   app.use(errorMiddleware(log));
   app.use(jsonBody(gateway.config.maxBodyBytes));
   app.use(authMiddleware(gateway.auth, PUBLIC_PATHS));
