@@ -2,10 +2,13 @@
 // with SIGKILL in between and restarted on the same data dir, and still every event arrives, signed,
 // with exactly one delivery id per event (so the receiver can drop repeats).
 import assert from "node:assert/strict";
+import { lookup } from "node:dns/promises";
+import { hostname } from "node:os";
 import { after, before, describe, it } from "node:test";
 import { api, cleanup, startDaemon, until, type DaemonHandle } from "../support/daemon.ts";
-import { SLOW_PLUGIN, liveParent, running, spawn } from "../orchestration/helpers.ts";
+import { SLOW_PLUGIN, finished, key, liveParent, running, spawn } from "../orchestration/helpers.ts";
 import { startReceiver, type Receiver } from "./receiver.ts";
+import { backoffMs } from "../../plugins/webhooks/src/dispatcher.ts";
 
 const TOKEN = "webhook-owner-token-0001";
 const OTHER = "webhook-other-token-0002";
@@ -73,6 +76,11 @@ describe("webhooks: durable, signed, retried deliveries", () => {
     assert.deepEqual(diag.body.diagnostics.webhook_deliveries.map((x: { event: string }) => x.event).sort(), ["child.announced", "escalation.requested", "run.ended"]);
   });
 
+  it("backs off exponentially up to the cap", () => {
+    const cfg = { retryBaseMs: 50, retryMaxMs: 200 };
+    assert.deepEqual([1, 2, 3, 4, 10].map((n) => backoffMs(n, cfg)), [50, 100, 200, 200, 200]);
+  });
+
   it("keeps webhooks per principal and validates URLs (SSRF default)", async () => {
     const owner = api(d.url, TOKEN);
     const other = api(d.url, OTHER);
@@ -99,5 +107,25 @@ describe("webhooks: durable, signed, retried deliveries", () => {
     assert.equal(removed.status, 200);
     assert.equal(removed.body.deleted, true);
     assert.equal((await owner.get(`/webhooks/${id}`)).status, 404);
+  });
+
+  // A name is not refused at registration, but the address it resolves to is checked when
+  // connecting: this host's own name resolves to loopback here, which is not allow-listed by name.
+  const ownName = hostname().toLowerCase();
+  const resolvesPrivate = lookup(ownName).then((a) => /^127\./.test(a.address), () => false);
+  it("refuses at delivery time a name that resolves to a private address", async (t) => {
+    if (!(await resolvesPrivate)) return t.skip(`${ownName} does not resolve to a loopback address on this machine`);
+    const client = api(d.url, TOKEN);
+    const port = new URL(receiver.url).port;
+    const created = await client.post("/webhooks", { url: `http://${ownName}:${port}/hook`, events: ["run.ended"] });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const before = receiver.received.length;
+    const s = await client.post("/sessions", { provider: "slow" });
+    await finished(client, (await client.post(`/sessions/${s.body.session.id}/messages`, { text: "sleep 1", idempotency_key: key() })).body.run.id);
+    const delivery = await until(async () => (await client.get(`/webhooks/${created.body.webhook.id}/deliveries`)).body.deliveries?.find((x: { attempts: number }) => x.attempts >= 1), 10_000, "an attempt");
+    assert.match(delivery.last_error, new RegExp(`${ownName} resolves to private address 127\\.[0-9.]+; allow it with --webhook-allow-host ${ownName}`));
+    assert.equal(delivery.last_status, null);
+    assert.equal(receiver.received.slice(before).filter((r) => r.body.webhook_id === created.body.webhook.id).length, 0, "nothing reached the receiver");
+    await client.raw("DELETE", `/webhooks/${created.body.webhook.id}`);
   });
 });

@@ -63,7 +63,10 @@ export class Dispatcher {
     }
     this.fanning = true;
     void this.fanOut()
-      .catch((err: unknown) => this.log.warn("webhook fan-out failed; it is retried on the next event or timer", { err: String(err) }))
+      .catch((err: unknown) => {
+        this.log.warn("webhook fan-out failed (storage refusing writes?); retrying in 5 s", { err: String(err) });
+        setTimeout(() => this.kick(), 5_000).unref();
+      })
       .finally(() => {
         this.fanning = false;
         if (this.fanAgain) {
@@ -116,10 +119,20 @@ export class Dispatcher {
     for (const row of due) {
       if (this.inFlight.has(String(row.id))) continue;
       this.inFlight.add(String(row.id));
-      void this.attempt(row).finally(() => {
-        this.inFlight.delete(String(row.id));
-        this.deliverDue();
-      });
+      void this.attempt(row).then(
+        () => {
+          this.inFlight.delete(String(row.id));
+          this.deliverDue();
+        },
+        (err: unknown) => {
+          // The outcome could not be recorded (storage refusing writes): try again later, not in a loop.
+          this.log.warn("webhook delivery outcome not recorded; retrying in 5 s", { delivery_id: row.id, err: String(err) });
+          setTimeout(() => {
+            this.inFlight.delete(String(row.id));
+            this.deliverDue();
+          }, 5_000).unref();
+        },
+      );
     }
     const next = db.read.get<{ t: number | null }>("SELECT MIN(next_attempt_at) AS t FROM webhook_deliveries WHERE status = 'pending'");
     if (next?.t != null && this.inFlight.size === 0) {
