@@ -60,6 +60,15 @@ describe("multitask policy on a busy session", () => {
     assert.equal((await send(rejecting.session.id, { text: "sleep 1" })).status, 201);
   });
 
+  it("reject lets exactly one of many racing messages in", async () => {
+    const s = await client.post("/sessions", { provider: "slow", multitask: "reject" });
+    const answers = await Promise.all(Array.from({ length: 8 }, () => send(s.body.session.id, { text: "sleep 200" })));
+    assert.deepEqual(answers.map((a) => a.status).sort(), [201, 409, 409, 409, 409, 409, 409, 409]);
+    const winner = answers.find((a) => a.status === 201)!;
+    for (const a of answers.filter((x) => x.status === 409)) assert.equal(a.body.error.details.running_run_id, winner.body.run.id);
+    assert.equal((await finished(client, winner.body.run.id)).status, "completed");
+  });
+
   it("interrupt cancels the running run, then runs the new message", async () => {
     const { session, busyRunId } = await busySession();
     const m = await send(session.id, { text: "sleep 1", multitask: "interrupt" });

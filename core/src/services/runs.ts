@@ -1,4 +1,5 @@
-import { AgentdError, conflict, notFound, validation } from "../errors.ts";
+import { AgentdError, notFound, validation } from "../errors.ts";
+import { rejectIfBusy } from "./multitask.ts";
 import type { GatewayHooks, RunStateChange } from "../kernel/hooks.ts";
 import type { Registry } from "../kernel/registry.ts";
 import type { Provider } from "../providers/types.ts";
@@ -94,15 +95,6 @@ export class RunService {
     return this.db.read.all("SELECT * FROM runs WHERE session_id = ? AND status IN ('queued', 'running') ORDER BY pos", [sessionId]).map(toRun);
   }
 
-  /** multitask "reject": a 409 naming the busy run. Synchronous, so the caller can write in the same tick. */
-  private rejectIfBusy(session: Session): void {
-    const busy = this.busyRuns(session.id);
-    if (busy.length === 0) return;
-    const current = busy.find((r) => r.status === "running") ?? busy[0];
-    throw conflict(`session ${session.id} is busy with run ${current.id} (${current.status}); wait for it (agentctl run wait ${current.id}), or send with multitask "enqueue" to queue this message or "interrupt" to cancel that run`, {
-      session_id: session.id, running_run_id: current.id, status: current.status, multitask: "reject",
-    });
-  }
 
   /** Write more in the transaction that ends a run (e.g. the parent's announcement: exactly once with the end). */
   onFinishInTx(step: (w: Writer, run: Run) => void): void {
@@ -147,7 +139,7 @@ export class RunService {
     }
     this.queued.assertRoom(session);
     // No await between this check and the write: two racing messages cannot both get in.
-    if (policy === "reject") this.rejectIfBusy(session);
+    if (policy === "reject") rejectIfBusy(session, this.busyRuns(session.id));
     return this.db.write((w) => {
       const result = this.insertQueued(w, session, { ...input, text: request.prompt, provider: request.provider, model: request.model }, request.meta);
       opts.inTx?.(w.tx, result);
