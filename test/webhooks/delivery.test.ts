@@ -18,6 +18,7 @@ const ARGS = ["--plugin", SLOW_PLUGIN, "--auth-token", TOKEN, "--auth-token", OT
 describe("webhooks: durable, signed, retried deliveries", () => {
   let receiver: Receiver;
   let d: DaemonHandle;
+  let hookId = "";
   before(async () => {
     receiver = await startReceiver(SECRET);
     d = await startDaemon({ args: ARGS });
@@ -33,7 +34,7 @@ describe("webhooks: durable, signed, retried deliveries", () => {
     const created = await client.post("/webhooks", { url: receiver.url, events: ["run.ended", "escalation.requested", "child.announced"], secret: SECRET });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     assert.equal(created.body.secret, SECRET);
-    const hookId = created.body.webhook.id;
+    hookId = created.body.webhook.id;
     // The receiver is down (500) until the daemon has been killed.
     let phase: "down" | "up" = "down";
     receiver.policy = (_id, seenBefore) => (phase === "down" || seenBefore < 2 ? 500 : 200);
@@ -127,5 +128,23 @@ describe("webhooks: durable, signed, retried deliveries", () => {
     assert.equal(delivery.last_status, null);
     assert.equal(receiver.received.slice(before).filter((r) => r.body.webhook_id === created.body.webhook.id).length, 0, "nothing reached the receiver");
     await client.raw("DELETE", `/webhooks/${created.body.webhook.id}`);
+  });
+
+  it("forgets finished deliveries with the event log (--event-retention-days)", async () => {
+    const client = api(d.url, TOKEN);
+    // (the previous test's run added one more delivery; let it finish first)
+    await until(async () => {
+      const kept = (await client.get(`/webhooks/${hookId}/deliveries`)).body.deliveries;
+      return kept.length >= 4 && kept.every((x: { status: string }) => x.status === "delivered");
+    }, 10_000, "every delivery finished");
+    await d.stop();
+    // ~0.9 s: every delivery above is older than that by now
+    d = await startDaemon({ args: [...ARGS, "--event-retention-days", "0.00001"], dataDir: d.dataDir });
+    const after = await until(async () => {
+      const r = await api(d.url, TOKEN).get(`/webhooks/${hookId}/deliveries`);
+      return r.body.deliveries?.length === 0 ? r : null;
+    }, 10_000, "the delivery log purged");
+    assert.equal(after.status, 200);
+    assert.equal((await api(d.url, TOKEN).get(`/webhooks/${hookId}`)).status, 200, "the webhook itself stays");
   });
 });

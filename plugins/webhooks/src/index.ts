@@ -37,7 +37,20 @@ export default definePlugin({
     webhookRoutes(gateway, store, allowHosts);
     gateway.diagnostics.register({ name: "webhook_deliveries", forRun: (run) => store.deliveriesForRun(run.id) });
     gateway.hooks.onRunEvent.tap("webhooks", (event) => dispatcher.onEvent(event));
-    gateway.hooks.gatewayStart.tapPromise("webhooks", async () => dispatcher.start());
-    gateway.hooks.gatewayStop.tapPromise("webhooks", async () => dispatcher.stop());
+    // The delivery log is kept as long as events are (--event-retention-days; 0 keeps all).
+    const purge = (): void => {
+      const days = gateway.config.eventRetentionDays;
+      if (days > 0) void store.purgeFinished(new Date(Date.now() - days * 86_400_000).toISOString()).catch((err: unknown) => gateway.log.warn("webhook delivery log purge failed; it runs again in an hour", { err: String(err) }));
+    };
+    const purgeTimer = setInterval(purge, 3_600_000);
+    purgeTimer.unref();
+    gateway.hooks.gatewayStart.tapPromise("webhooks", async () => {
+      dispatcher.start();
+      purge();
+    });
+    gateway.hooks.gatewayStop.tapPromise("webhooks", async () => {
+      clearInterval(purgeTimer);
+      dispatcher.stop();
+    });
   },
 });

@@ -108,6 +108,11 @@ export class WebhookStore {
     return this.db.read.all("SELECT * FROM webhook_deliveries WHERE run_id = ? ORDER BY pos LIMIT 200", [runId]).map(toDelivery);
   }
 
+  /** Forget finished deliveries created before `beforeIso` (pending ones are always kept). */
+  async purgeFinished(beforeIso: string): Promise<void> {
+    await this.db.write((w) => w.tx.run("DELETE FROM webhook_deliveries WHERE status <> 'pending' AND created_at < ?", [beforeIso]));
+  }
+
   cursor(): number | null {
     const row = this.db.read.get("SELECT value FROM kv WHERE key = ?", [CURSOR_KEY]);
     return row ? Number(row.value) : null;
