@@ -81,8 +81,10 @@ export class Dispatcher {
     for (;;) {
       const cursor = this.store.cursor() ?? events.durableSeq;
       const hooks = this.store.all();
-      const batch = hooks.length ? events.read({ after: cursor, limit: 200 }) : [];
-      const last = hooks.length ? (batch.length ? batch[batch.length - 1].seq : cursor) : events.durableSeq;
+      // No webhooks: nothing to write (the first webhook moves the cursor past older events).
+      if (hooks.length === 0) return;
+      const batch = events.read({ after: cursor, limit: 200 });
+      const last = batch.length ? batch[batch.length - 1].seq : cursor;
       if (last === cursor) return;
       await db.write((w) => {
         for (const event of batch) {

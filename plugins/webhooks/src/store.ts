@@ -62,11 +62,15 @@ export class WebhookStore {
       // Only events after registration are delivered: a new webhook never replays history.
       after_seq: this.services().events.durableSeq, created_at: new Date().toISOString(),
     };
-    await this.db.write((w) =>
+    await this.db.write((w) => {
+      // The first webhook: the fan-out cursor skips what happened before (nothing to deliver).
+      if (!w.tx.get("SELECT id FROM webhooks LIMIT 1")) {
+        w.tx.run("INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [CURSOR_KEY, String(hook.after_seq)]);
+      }
       w.tx.run("INSERT INTO webhooks (id, owner, admin, url, events, secret, after_seq, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
         hook.id, hook.owner, hook.admin ? 1 : 0, hook.url, JSON.stringify(hook.events), hook.secret, hook.after_seq, hook.created_at,
-      ]),
-    );
+      ]);
+    });
     return hook;
   }
 
