@@ -2,6 +2,7 @@
 // against a real daemon with a slow provider whose runs last until canceled.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { agentctl, ok } from "../cli/cli-helpers.ts";
 import { api, cleanup, startDaemon, type DaemonHandle } from "../support/daemon.ts";
 import { SLOW_PLUGIN, finished, key, running, type Client } from "../orchestration/helpers.ts";
 
@@ -93,5 +94,19 @@ describe("multitask policy on a busy session", () => {
     const m = await send(ok.body.session.id, { text: "x", multitask: "later" });
     assert.equal(m.status, 400);
     assert.match(m.body.error.message, /multitask/);
+  });
+
+  it("agentctl session create --multitask and message send --multitask", async () => {
+    const sessionId = await ok(d.url, ["--field", "session.id", "session", "create", "--provider", "slow", "--multitask", "reject"]);
+    assert.equal(await ok(d.url, ["--field", "session.multitask", "session", "get", "--session-id", sessionId]), "reject");
+    const busy = await ok(d.url, ["--field", "run.id", "message", "send", "--session-id", sessionId, "--text", "sleep 600000"]);
+    await running(client, busy);
+    const refused = await agentctl(["message", "send", "--session-id", sessionId, "--text", "sleep 1"], { env: { AGENTCTL_URL: d.url } });
+    assert.equal(refused.code, 4);
+    assert.match(refused.stderr, new RegExp(`conflict \\(HTTP 409\\).*busy with run ${busy}`));
+    const next = await ok(d.url, ["--field", "run.id", "message", "send", "--session-id", sessionId, "--text", "sleep 1", "--multitask", "interrupt"]);
+    assert.equal((await client.get(`/runs/${busy}`)).body.run.status, "canceled");
+    assert.equal((await finished(client, next)).status, "completed");
+    assert.equal((await agentctl(["message", "send", "--session-id", sessionId, "--text", "x", "--multitask", "later"], { env: { AGENTCTL_URL: d.url } })).code, 2);
   });
 });
