@@ -1,5 +1,5 @@
 import { notFound, type Principal, type Row, type Services } from "@agentd/core";
-import { newDeliveryId, newWebhookId } from "./sign.ts";
+import { newWebhookId } from "./sign.ts";
 import type { WebhookEventName } from "./schema.ts";
 
 export interface Webhook {
@@ -121,6 +121,4 @@ export class WebhookStore {
     const row = this.db.read.get("SELECT value FROM kv WHERE key = ?", [CURSOR_KEY]);
     return row ? Number(row.value) : null;
   }
-
-  static newDeliveryId = newDeliveryId;
 }
