@@ -3,7 +3,7 @@
  * Start with `definePlugin` and the `Gateway` it receives; docs/plugins.md walks through it.
  */
 export { definePlugin, PluginError, type AgentdPlugin, type PluginOption } from "./kernel/plugin.ts";
-export { Gateway, type Transport, type LoadedPlugin } from "./kernel/gateway.ts";
+export { Gateway, type Transport, type LoadedPlugin, type RunDiagnostics } from "./kernel/gateway.ts";
 export type {
   GatewayHooks,
   RunRequest,
@@ -22,7 +22,7 @@ export type { Services } from "./kernel/services.ts";
 export type { Provider, ProviderResult, ProviderAvailability, RunContext, Logger } from "./providers/types.ts";
 export { DeltaCoalescer } from "./providers/delta-coalescer.ts";
 export type { ToolDefinition, ToolContext } from "./providers/tools.ts";
-export type { Storage, StorageTx, StorageReader, StorageHealth, Committed, Migration, SqlValue, SqlParams, Row } from "./storage/types.ts";
+export type { Storage, StorageTx, StorageReader, StorageHealth, StorageSyncSample, Committed, Migration, SqlValue, SqlParams, Row } from "./storage/types.ts";
 export { AgentdError, isAgentdError, notFound, validation, conflict, type ErrorCode } from "./errors.ts";
 export * from "./types.ts";
 export { validateBody, validateQuery } from "./http/validate.ts";

@@ -16,9 +16,15 @@ export interface Session {
   parent_run_id: string | null;
   root_session_id: string;
   depth: number;
+  /** What a message does while a run of this session is queued or running (docs/api-contract.md). */
+  multitask: MultitaskPolicy;
   created_at: string;
   updated_at: string;
 }
+
+/** enqueue: wait for the busy run; reject: 409 naming it; interrupt: cancel it, then run the new message. */
+export type MultitaskPolicy = "enqueue" | "reject" | "interrupt";
+export const MULTITASK_POLICIES: readonly MultitaskPolicy[] = ["enqueue", "reject", "interrupt"];
 
 export type MessageRole = "user" | "assistant" | "system";
 

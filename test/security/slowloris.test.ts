@@ -8,7 +8,7 @@ import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import WebSocket from "ws";
-import { AGENTD_BIN, api, BASH, cleanup, ROOT, startDaemon, tempDir, type DaemonHandle } from "../support/daemon.ts";
+import { AGENTD_BIN, api, BASH, cleanup, listeningUrl, ROOT, startDaemon, tempDir, type DaemonHandle } from "../support/daemon.ts";
 import { rawRequest } from "./http-raw.ts";
 
 const TOKEN = "slowloris-token-1";
@@ -67,8 +67,8 @@ async function startWithFileLimit(limit: number, args: string[]): Promise<{ url:
   const url = await new Promise<string>((resolve, reject) => {
     proc.stderr!.on("data", (c: Buffer) => {
       out += c.toString();
-      const m = /agentd listening url="([^"]+)"/.exec(out);
-      if (m) resolve(m[1]);
+      const listening = listeningUrl(out);
+      if (listening) resolve(listening);
     });
     proc.once("exit", (code) => reject(new Error(`agentd exited with ${code}:\n${out}`)));
   });

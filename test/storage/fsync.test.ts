@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { cleanEnv } from "../cli/cli-helpers.ts";
-import { AGENTD_BIN, api, BASH, cleanup, ROOT, tempDir, until } from "../support/daemon.ts";
+import { AGENTD_BIN, api, BASH, cleanup, listeningUrl, ROOT, tempDir, until } from "../support/daemon.ts";
 
 interface Call {
   start: number;
@@ -68,7 +68,7 @@ describe("acknowledgement waits for the journal's fdatasync (strace on the real 
     proc.stderr.on("data", (b: Buffer) => (logs += b.toString()));
     proc.stdout.on("data", (b: Buffer) => (logs += b.toString()));
     const exited = new Promise<void>((r) => proc.once("exit", () => r()));
-    const url = (await until(() => /agentd listening url="([^"]+)"/.exec(logs)?.[1], 60_000, `the traced daemon to listen:\n${logs}`)) as string;
+    const url = (await until(() => listeningUrl(logs), 60_000, `the traced daemon to listen:\n${logs}`)) as string;
     const c = api(url);
     const ids: string[] = [];
     for (let i = 0; i < 10; i++) ids.push((await c.post("/sessions", { title: `one at a time ${i}` })).body.session.id);

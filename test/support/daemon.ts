@@ -48,6 +48,9 @@ export async function startDaemon(opts: StartOptions = {}): Promise<DaemonHandle
   // The launcher itself, as an operator runs it (it keeps tokens out of the daemon's /proc), with
   // this test's bash and node, so a test may give the daemon a PATH without them.
   env.AGENTD_NODE ??= process.execPath;
+  // Tests read the human log lines (key="value"); the product's default off a terminal is JSON
+  // lines, which test/ops/logs.test.ts covers (it passes AGENTD_LOG_FORMAT: undefined or a flag).
+  if (!opts.env || !("AGENTD_LOG_FORMAT" in opts.env)) env.AGENTD_LOG_FORMAT = "text";
   const proc = spawn(BASH, [AGENTD_BIN, ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   proc.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
@@ -56,11 +59,11 @@ export async function startDaemon(opts: StartOptions = {}): Promise<DaemonHandle
   const url = await new Promise<string>((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error(`agentd did not start within 20s:\n${stderr}`)), 20_000);
     const onData = (): void => {
-      const m = /agentd listening url="([^"]+)"/.exec(stderr);
-      if (m) {
+      const listening = listeningUrl(stderr);
+      if (listening) {
         clearTimeout(timer);
         proc.stderr!.off("data", onData);
-        resolveUrl(m[1]);
+        resolveUrl(listening);
       }
     };
     proc.stderr!.on("data", onData);
@@ -84,6 +87,28 @@ export async function startDaemon(opts: StartOptions = {}): Promise<DaemonHandle
       await exited;
     },
   };
+}
+
+/**
+ * The URL of the daemon's "agentd listening" record, in either log format: a JSON line
+ * (`{"msg":"agentd listening","url":"..."}`, the default when stderr is not a terminal) or the
+ * text line (`... agentd listening url="..."`, --log-format text).
+ */
+export function listeningUrl(logs: string): string | null {
+  for (const line of logs.split("\n")) {
+    if (!line.includes("agentd listening")) continue;
+    const text = /agentd listening url="([^"]+)"/.exec(line);
+    if (text) return text[1];
+    if (line.startsWith("{")) {
+      try {
+        const record = JSON.parse(line) as { msg?: string; url?: string };
+        if (record.msg === "agentd listening" && record.url) return record.url;
+      } catch {
+        /* a partial line: wait for the rest */
+      }
+    }
+  }
+  return null;
 }
 
 /** Run agentd expecting a boot failure; returns its exit code and stderr. */

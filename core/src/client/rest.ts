@@ -4,7 +4,7 @@
  * when the caller gives none) that is reused on the client's own retries, so a retry after a
  * dropped connection never creates a second session, message or run.
  */
-import type { AgentEvent, Escalation, EscalationStatus, Message, QueueCounts, Run, RunStatus, Session } from "../types.ts";
+import type { AgentEvent, Escalation, EscalationStatus, Message, MultitaskPolicy, QueueCounts, Run, RunStatus, Session } from "../types.ts";
 
 export const DEFAULT_URL = "http://127.0.0.1:8765";
 
@@ -96,6 +96,8 @@ export interface CreateSessionInput {
   provider?: string;
   model?: string;
   cwd?: string;
+  /** What a message does while the session is busy (default "enqueue"). */
+  multitask?: MultitaskPolicy;
 }
 
 export interface SessionResponse {
@@ -103,6 +105,10 @@ export interface SessionResponse {
 }
 export interface SessionListResponse {
   sessions: Session[];
+  next_cursor: string | null;
+}
+export interface RunListResponse {
+  runs: Run[];
   next_cursor: string | null;
 }
 export interface RunResponse {
@@ -190,7 +196,7 @@ export class AgentdClient {
   listMessages(sessionId: string): Promise<{ messages: Message[] }> {
     return this.request("GET", `/sessions/${seg(sessionId)}/messages`);
   }
-  sendMessage(sessionId: string, input: { text: string; provider?: string; model?: string }, opts: RequestOptions = {}): Promise<MessageRunResponse> {
+  sendMessage(sessionId: string, input: { text: string; provider?: string; model?: string; multitask?: MultitaskPolicy }, opts: RequestOptions = {}): Promise<MessageRunResponse> {
     return this.mutate("POST", `/sessions/${seg(sessionId)}/messages`, input, opts);
   }
   listEvents(sessionId: string, q: { cursor?: number; limit?: number } = {}): Promise<EventsResponse> {
@@ -198,8 +204,12 @@ export class AgentdClient {
   }
 
   // --- runs
-  createRun(input: { session_id: string; prompt: string; provider?: string; model?: string }, opts: RequestOptions = {}): Promise<MessageRunResponse> {
+  createRun(input: { session_id: string; prompt: string; provider?: string; model?: string; multitask?: MultitaskPolicy }, opts: RequestOptions = {}): Promise<MessageRunResponse> {
     return this.mutate("POST", "/runs", input, opts);
+  }
+  /** Runs visible to the token, oldest first; filter by session and status. */
+  listRuns(q: { session_id?: string; status?: RunStatus; limit?: number; cursor?: string } = {}): Promise<RunListResponse> {
+    return this.request("GET", `/runs${query(q)}`);
   }
   getRun(runId: string): Promise<RunResponse> {
     return this.request("GET", `/runs/${seg(runId)}`);

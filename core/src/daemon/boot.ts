@@ -8,6 +8,7 @@ import { importPlugins, loadPlugins, type PluginSource } from "../kernel/plugin-
 import { createServices } from "../kernel/services.ts";
 import type { Logger } from "../providers/types.ts";
 import { MIGRATIONS } from "../storage/migrations.ts";
+import { applyPluginMigrations } from "../storage/plugin-migrations.ts";
 import { parseFlags } from "./argv.ts";
 import { CORE_OPTIONS, ConfigError, resolveDaemonConfig, type DaemonConfig } from "./config.ts";
 import { DEFAULT_PLUGINS } from "./default-plugins.ts";
@@ -43,7 +44,7 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
   const argv = opts.argv ?? [];
   const env = opts.env ?? process.env;
   const { flags, config } = await resolveArgs(argv, env);
-  const log = opts.log ?? createLogger(config.logLevel);
+  const log = opts.log ?? createLogger(config.logLevel, { format: config.logFormat });
   const gateway = new Gateway(config, log);
   const undo: Undo = [];
   try {
@@ -62,7 +63,7 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
 
 async function boot(gateway: Gateway, config: DaemonConfig, flags: Map<string, string[]>, env: NodeJS.ProcessEnv, log: Logger, undo: Undo): Promise<RunningDaemon> {
   const sources = pluginSources(config);
-  await loadPlugins(gateway, sources, flags, env);
+  const plugins = await loadPlugins(gateway, sources, flags, env);
   refuseOpenExposure(config, gateway.auth.required, log);
 
   const storage = gateway.storage;
@@ -74,6 +75,9 @@ async function boot(gateway: Gateway, config: DaemonConfig, flags: Map<string, s
   await storage.migrate(MIGRATIONS).catch((err: unknown) => {
     throw isProgrammingError(err) ? err : new StartupError(`cannot migrate the database ${config.db}: ${(err as Error).message}`, { cause: err });
   });
+  for (const plugin of plugins) {
+    for (const version of await applyPluginMigrations(storage, plugin.name, plugin.migrations ?? [])) log.info("applied plugin migration", { plugin: plugin.name, version });
+  }
   await gateway.hooks.storageReady.promise();
   const services = createServices(gateway, log);
   gateway.attachServices(services);

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { Type, type Static } from "@sinclair/typebox";
 import { normalizeOrigin } from "../http/request-guard.ts";
 import { validateBody } from "../http/validate.ts";
-import type { LogLevel } from "./logger.ts";
+import type { LogFormat, LogLevel } from "./logger.ts";
 import type { PluginOption } from "../kernel/plugin.ts";
 
 /** The daemon's own settings. Plugin settings live in `pluginConfig[<plugin name>]`. */
@@ -16,6 +16,7 @@ export interface DaemonConfig {
   noDefaultPlugins: boolean;
   configFile: string | null;
   logLevel: LogLevel;
+  logFormat: LogFormat;
   maxBodyBytes: number;
   shutdownGraceMs: number;
   /** Resource limits: queued runs per session and per principal (429 beyond). */
@@ -47,6 +48,7 @@ export const DEFAULTS: Omit<DaemonConfig, "pluginConfig" | "plugins" | "configFi
   maxConcurrency: 4,
   noDefaultPlugins: false,
   logLevel: "info",
+  logFormat: "auto",
   maxBodyBytes: 1024 * 1024,
   shutdownGraceMs: 10_000,
   maxQueuedPerSession: 100,
@@ -71,6 +73,7 @@ const ConfigFile = Type.Object(
     plugins: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
     noDefaultPlugins: Type.Optional(Type.Boolean()),
     logLevel: Type.Optional(Type.Union([Type.Literal("debug"), Type.Literal("info"), Type.Literal("warn"), Type.Literal("error")])),
+    logFormat: Type.Optional(Type.Union([Type.Literal("auto"), Type.Literal("json"), Type.Literal("text")])),
     maxBodyBytes: Type.Optional(Type.Integer({ minimum: 1024 })),
     shutdownGraceMs: Type.Optional(Type.Integer({ minimum: 0 })),
     maxQueuedPerSession: Type.Optional(Type.Integer({ minimum: 1 })),
@@ -99,6 +102,7 @@ export const CORE_OPTIONS: readonly (PluginOption & { key: keyof DaemonConfig })
   { flag: "--no-default-plugins", key: "noDefaultPlugins", type: "boolean", description: "load only the plugins named with --plugin" },
   { flag: "--config", env: ["AGENTD_CONFIG"], key: "configFile", type: "string", description: "JSON config file" },
   { flag: "--log-level", env: ["AGENTD_LOG_LEVEL"], key: "logLevel", type: "string", description: "debug | info | warn | error" },
+  { flag: "--log-format", env: ["AGENTD_LOG_FORMAT"], key: "logFormat", type: "string", description: "json | text | auto (default: text on a terminal, JSON lines otherwise)" },
   { flag: "--max-body-bytes", env: ["AGENTD_MAX_BODY_BYTES"], key: "maxBodyBytes", type: "number", description: "request body limit (default 1048576)" },
   { flag: "--shutdown-grace-ms", env: ["AGENTD_SHUTDOWN_GRACE_MS"], key: "shutdownGraceMs", type: "number", description: "how long running runs may finish on shutdown (default 10000)" },
   { flag: "--max-queued-per-session", env: ["AGENTD_MAX_QUEUED_PER_SESSION"], key: "maxQueuedPerSession", type: "number", description: "queued runs one session may have (default 100; 429 beyond)" },
@@ -194,6 +198,7 @@ export function resolveDaemonConfig(flags: ReadonlyMap<string, string[]>, env: N
   if (!Number.isInteger(config.maxStreamBufferBytes) || config.maxStreamBufferBytes < 65536) throw new ConfigError(`--max-stream-buffer-bytes must be an integer of at least 65536, got ${config.maxStreamBufferBytes}`);
   if (!(config.eventRetentionDays >= 0)) throw new ConfigError(`--event-retention-days must be 0 (keep all) or more, got ${config.eventRetentionDays}`);
   if (!["debug", "info", "warn", "error"].includes(config.logLevel)) throw new ConfigError(`--log-level must be debug, info, warn or error, got "${config.logLevel}"`);
+  if (!["auto", "json", "text"].includes(config.logFormat)) throw new ConfigError(`--log-format must be json, text or auto, got "${config.logFormat}"`);
   return config;
 }
 

@@ -12,4 +12,6 @@ export const DEFAULT_PLUGINS: readonly string[] = [
   "@agentd/plugin-transport-ws",
   "@agentd/plugin-orchestration-tools",
   "@agentd/plugin-console-web",
+  "@agentd/plugin-webhooks",
+  "@agentd/plugin-metrics",
 ];

@@ -1,6 +1,6 @@
 import type { Gateway } from "../kernel/gateway.ts";
 import { durableReads } from "./durable-reads.ts";
-import { authMiddleware, errorMiddleware, jsonBody } from "./middleware.ts";
+import { authMiddleware, errorMiddleware, jsonBody, requestIds } from "./middleware.ts";
 import { requestGuardMiddleware } from "./request-guard.ts";
 import { daemonRoutes } from "./routes/daemon.ts";
 import { orchestrationRoutes } from "./routes/orchestration.ts";
@@ -33,6 +33,7 @@ export function buildHttpApp(gateway: Gateway): void {
   runRoutes(router, gateway);
   orchestrationRoutes(router, gateway);
   streamTicketRoutes(router, gateway);
+  app.use(requestIds(log, gateway.config.logLevel === "debug"));
   app.use(errorMiddleware(log));
   app.use(requestGuardMiddleware(gateway));
   app.use(authMiddleware(gateway.auth, new Set([...PUBLIC_PATHS, ...gateway.publicPaths])));

@@ -1,4 +1,5 @@
 import type { Context, Next } from "koa";
+import { randomBytes } from "node:crypto";
 import getRawBody from "raw-body";
 import { isUtf8 } from "node:buffer";
 import { AgentdError, isAgentdError, validation } from "../errors.ts";
@@ -13,6 +14,31 @@ export interface AgentdState {
   body: unknown;
 }
 
+/** A client's own X-Request-Id is kept when it looks like an id (no spaces, quotes or control characters). */
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:@\/+=-]{1,128}$/;
+const requestIdPrefix = randomBytes(4).toString("hex");
+let requestCounter = 0;
+
+/**
+ * Every response carries `X-Request-Id` (the client's, if well-formed, else a new one); logs about
+ * the request name it as `request_id`. With `accessLog` (--log-level debug) each request is logged.
+ */
+export function requestIds(log: Logger, accessLog: boolean) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    const given = ctx.get("x-request-id");
+    const id = given && CLIENT_REQUEST_ID.test(given) ? given : `req-${requestIdPrefix}-${(++requestCounter).toString(36)}`;
+    (ctx.state as { requestId?: string }).requestId = id;
+    ctx.set("X-Request-Id", id);
+    if (!accessLog) return next();
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      log.debug("request", { request_id: id, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) });
+    }
+  };
+}
+
 /** Maps every thrown error to `{"error": {code, message, details}}`; unknown errors become a logged 500. */
 export function errorMiddleware(log: Logger) {
   return async (ctx: Context, next: Next): Promise<void> => {
@@ -24,7 +50,7 @@ export function errorMiddleware(log: Logger) {
     } catch (err) {
       const known = isAgentdError(err) ? err : fromKoaError(err);
       if (!known) {
-        log.error("unhandled error in request", { method: ctx.method, path: ctx.path, err: err instanceof Error ? err.stack : String(err) });
+        log.error("unhandled error in request", { request_id: (ctx.state as { requestId?: string }).requestId, method: ctx.method, path: ctx.path, err: err instanceof Error ? err.stack : String(err) });
       }
       const e = known ?? new AgentdError("internal_error", "internal error; the daemon log has the details");
       ctx.status = e.status;

@@ -1,4 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
+import type { RunStatus } from "../types.ts";
 
 /**
  * Request schemas: the single source of truth for validation, TypeScript types and the API docs.
@@ -28,12 +29,17 @@ export const Cwd = Type.String({
   description: "an absolute, normalized path (starts with /; no empty, . or .. segments; no trailing /; no control characters)",
 });
 
+const Multitask = Type.Union([Type.Literal("enqueue"), Type.Literal("reject"), Type.Literal("interrupt")], {
+  description: 'when a run of the session is queued or running: "enqueue" (wait), "reject" (409) or "interrupt" (cancel it, then run this)',
+});
+
 export const CreateSessionBody = Type.Object(
   {
     title: Type.Optional(Type.String({ maxLength: 500 })),
     provider: Type.Optional(ProviderName),
     model: Type.Optional(ModelName),
     cwd: Type.Optional(Cwd),
+    multitask: Type.Optional(Multitask),
     idempotency_key: Type.Optional(IdempotencyKey),
   },
   strict,
@@ -45,6 +51,7 @@ export const SendMessageBody = Type.Object(
     role: Type.Optional(Type.Literal("user", { description: "only user messages can be posted" })),
     provider: Type.Optional(ProviderName),
     model: Type.Optional(ModelName),
+    multitask: Type.Optional(Multitask),
     idempotency_key: Type.Optional(IdempotencyKey),
   },
   strict,
@@ -56,6 +63,7 @@ export const CreateRunBody = Type.Object(
     prompt: Text,
     provider: Type.Optional(ProviderName),
     model: Type.Optional(ModelName),
+    multitask: Type.Optional(Multitask),
     idempotency_key: Type.Optional(IdempotencyKey),
   },
   strict,
@@ -83,6 +91,16 @@ export const PageQuery = Type.Object(
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
     cursor: Type.Optional(Type.String({ pattern: "^[0-9]{1,15}$", description: "next_cursor of the previous page" })),
     parent_session_id: Type.Optional(Id),
+  },
+  strict,
+);
+
+export const RunListQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+    cursor: Type.Optional(Type.String({ pattern: "^[0-9]{1,15}$", description: "next_cursor of the previous page" })),
+    session_id: Type.Optional(Id),
+    status: Type.Optional(Type.Union(["queued", "running", "completed", "failed", "canceled"].map((s) => Type.Literal(s as RunStatus)))),
   },
   strict,
 );

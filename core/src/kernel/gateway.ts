@@ -5,6 +5,7 @@ import type { Logger, Provider } from "../providers/types.ts";
 import type { Storage } from "../storage/types.ts";
 import type { ToolDefinition } from "../providers/tools.ts";
 import type { DaemonConfig } from "../daemon/config.ts";
+import type { Run } from "../types.ts";
 import { AuthService, type Authenticator } from "./auth.ts";
 import { createHooks, type GatewayHooks } from "./hooks.ts";
 import { Registry } from "./registry.ts";
@@ -19,6 +20,12 @@ export interface Transport {
   close?(): Promise<void>;
 }
 
+/** Facts a plugin adds to `GET /runs/:id/diagnose`, under `diagnostics[name]` (e.g. webhook deliveries). */
+export interface RunDiagnostics {
+  readonly name: string;
+  forRun(run: Run): Record<string, unknown> | unknown[];
+}
+
 /** A plugin as loaded: its metadata, for status and the CLI's plugin listing. */
 export interface LoadedPlugin {
   name: string;
@@ -30,7 +37,7 @@ export interface LoadedPlugin {
 /**
  * What a plugin's `apply(gateway)` receives: the whole extension surface.
  * - `hooks`: tap to observe or change behaviour (see hooks.ts for each hook's contract).
- * - `providers`, `transports`, `tools`: typed registries.
+ * - `providers`, `transports`, `tools`, `diagnostics`: typed registries.
  * - `useStorage`, `useAuth`: exactly one each.
  * - `router`: add HTTP routes (they run behind auth, validation and the error mapper).
  * - `publicPaths`, `pages`: static pages served without a token, and where they are.
@@ -41,6 +48,7 @@ export class Gateway {
   readonly providers = new Registry<Provider>("provider");
   readonly transports = new Registry<Transport>("transport");
   readonly tools = new Registry<ToolDefinition>("tool");
+  readonly diagnostics = new Registry<RunDiagnostics>("diagnostic");
   readonly auth = new AuthService();
   readonly app = new Koa();
   readonly router = new Router();

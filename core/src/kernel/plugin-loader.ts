@@ -129,7 +129,7 @@ export async function loadPlugins(gateway: Gateway, sources: readonly PluginSour
         throw new PluginError(plugin.name, `invalid config${key ? ` at "${key}"` : ""}${flag ? ` (${flag})` : ""}: ${issue?.message ?? "does not match its schema"}${choices}`);
       }
     }
-    for (const registry of [gateway.providers, gateway.transports, gateway.tools]) registry.setOwner(plugin.name);
+    for (const registry of [gateway.providers, gateway.transports, gateway.tools, gateway.diagnostics]) registry.setOwner(plugin.name);
     try {
       await plugin.apply(gateway, config);
     } catch (err) {

@@ -1,4 +1,5 @@
 import type { Static, TObject } from "@sinclair/typebox";
+import type { Migration } from "../storage/types.ts";
 import type { Gateway } from "./gateway.ts";
 
 /**
@@ -30,6 +31,11 @@ export interface AgentdPlugin<Config = Record<string, unknown>> {
   /** JSON Schema (TypeBox) of the config; validated at boot, defaults applied. */
   configSchema?: TObject;
   options?: readonly PluginOption[];
+  /**
+   * The plugin's own tables: applied in version order after core's migrations, before
+   * `gatewayStart`. Versions count per plugin (start at 1); never edit a released one.
+   */
+  migrations?: readonly Migration[];
   apply(gateway: Gateway, config: Config): void | Promise<void>;
 }
 

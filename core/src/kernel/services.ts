@@ -60,7 +60,9 @@ export function createServices(gateway: Gateway, log: Logger): Services {
   const queue = new RunQueue(gateway.config.maxConcurrency, runs, executor.execute, log);
   runs.attachQueue(queue);
   runs.onFinishInTx(announceToParent);
+  const control = new RunControl(runs, queue, executor, db);
+  runs.attachInterrupter(async (busy, actor, reason) => void (await Promise.all(busy.map((run) => control.cancel(runs.find(run.id) ?? run, actor, reason).catch(() => undefined)))));
   const orchestration = new OrchestrationService(db, sessions, runs, gateway.hooks, gateway.providers);
   const escalations = new EscalationService(db, sessions, runs, orchestration, gateway.hooks, approvals);
-  return { db, events, sessions, runs, idempotency: new IdempotencyService(storage), queue, executor, control: new RunControl(runs, queue, executor, db), orchestration, escalations, approvals, retention: new EventRetention(db, gateway.config.eventRetentionDays), streams, streamBudget: new StreamBudget(gateway.config.maxStreamBufferBytes, log) };
+  return { db, events, sessions, runs, idempotency: new IdempotencyService(storage), queue, executor, control, orchestration, escalations, approvals, retention: new EventRetention(db, gateway.config.eventRetentionDays), streams, streamBudget: new StreamBudget(gateway.config.maxStreamBufferBytes, log) };
 }

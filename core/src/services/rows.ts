@@ -18,6 +18,7 @@ export function toSession(r: Row): Session {
     parent_run_id: strOrNull(r.parent_run_id),
     root_session_id: str(r.root_session_id),
     depth: Number(r.depth),
+    multitask: (r.multitask ?? "enqueue") as Session["multitask"],
     created_at: str(r.created_at),
     updated_at: str(r.updated_at),
   };

@@ -1,9 +1,10 @@
-import { notFound, validation } from "../errors.ts";
+import { AgentdError, notFound, validation } from "../errors.ts";
+import { rejectIfBusy } from "./multitask.ts";
 import type { GatewayHooks, RunStateChange } from "../kernel/hooks.ts";
 import type { Registry } from "../kernel/registry.ts";
 import type { Provider } from "../providers/types.ts";
 import type { StorageTx } from "../storage/types.ts";
-import { type Message, type Principal, type Run, type RunStatus, type RunUsage, type Session } from "../types.ts";
+import { TERMINAL_STATUSES, type Message, type MultitaskPolicy, type Principal, type Run, type RunStatus, type RunUsage, type Session } from "../types.ts";
 import type { Db, Writer } from "./db.ts";
 import { newId } from "./ids.ts";
 import { now, toMessage, toRun } from "./rows.ts";
@@ -20,6 +21,8 @@ export interface EnqueueInput {
   text: string;
   provider?: string;
   model?: string | null;
+  /** Overrides the session's multitask policy for this message. */
+  multitask?: MultitaskPolicy;
   /** Stored with the user message (e.g. where an escalation answer came from). */
   messageMeta?: Record<string, unknown>;
 }
@@ -44,8 +47,12 @@ export interface QueueSignal {
   runQueued(run: Run): void;
 }
 
+/** Cancels runs on behalf of an actor (RunControl.cancel); attached once services are wired. */
+export type Interrupter = (runs: readonly Run[], actor: Principal, reason: string) => Promise<void>;
+
 export class RunService {
   private queue: QueueSignal | null = null;
+  private interrupter: Interrupter | null = null;
   private readonly waiters = new Map<string, Set<(run: Run) => void>>();
   private readonly finishSteps: Array<(w: Writer, run: Run) => void> = [];
   private readonly queued: QueueLimits;
@@ -66,6 +73,16 @@ export class RunService {
   attachQueue(queue: QueueSignal): void {
     this.queue = queue;
   }
+
+  attachInterrupter(interrupter: Interrupter): void {
+    this.interrupter = interrupter;
+  }
+
+  /** The session's queued and running runs, oldest first. */
+  busyRuns(sessionId: string): Run[] {
+    return this.db.read.all("SELECT * FROM runs WHERE session_id = ? AND status IN ('queued', 'running') ORDER BY pos", [sessionId]).map(toRun);
+  }
+
 
   /** Write more in the transaction that ends a run (e.g. the parent's announcement: exactly once with the end). */
   onFinishInTx(step: (w: Writer, run: Run) => void): void {
@@ -102,7 +119,15 @@ export class RunService {
         allowed: ["auto", ...this.providers.names()],
       });
     }
+    const policy = input.multitask ?? session.multitask;
+    if (policy === "interrupt") {
+      const busy = this.busyRuns(session.id);
+      if (busy.length && !this.interrupter) throw new Error("multitask interrupt needs the run control attached");
+      if (busy.length) await this.interrupter!(busy, opts.actor, `interrupted by a new message (multitask "interrupt")`);
+    }
     this.queued.assertRoom(session);
+    // No await between this check and the write: two racing messages cannot both get in.
+    if (policy === "reject") rejectIfBusy(session, this.busyRuns(session.id));
     return this.db.write((w) => {
       const result = this.insertQueued(w, session, { ...input, text: request.prompt, provider: request.provider, model: request.model }, request.meta);
       opts.inTx?.(w.tx, result);

@@ -1,6 +1,6 @@
 import { notFound } from "../errors.ts";
 import type { StorageTx } from "../storage/types.ts";
-import type { Message, Principal, Session } from "../types.ts";
+import type { Message, MultitaskPolicy, Principal, Session } from "../types.ts";
 import type { Db } from "./db.ts";
 import { newId } from "./ids.ts";
 import { now, toMessage, toSession } from "./rows.ts";
@@ -10,6 +10,7 @@ export interface CreateSessionInput {
   provider?: string;
   model?: string | null;
   cwd?: string | null;
+  multitask?: MultitaskPolicy;
   parent?: { session: Session; runId: string | null };
 }
 
@@ -49,14 +50,15 @@ export class SessionService {
       parent_run_id: parent ? parent.runId : null,
       root_session_id: parent ? parent.session.root_session_id : id,
       depth: parent ? parent.session.depth + 1 : 0,
+      multitask: input.multitask ?? "enqueue",
       created_at: t,
       updated_at: t,
     };
     tx.run(
-      `INSERT INTO sessions (id, title, provider, model, cwd, owner, parent_session_id, parent_run_id, root_session_id, depth, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO sessions (id, title, provider, model, cwd, owner, parent_session_id, parent_run_id, root_session_id, depth, multitask, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [session.id, session.title, session.provider, session.model, session.cwd, session.owner, session.parent_session_id,
-        session.parent_run_id, session.root_session_id, session.depth, session.created_at, session.updated_at],
+        session.parent_run_id, session.root_session_id, session.depth, session.multitask, session.created_at, session.updated_at],
     );
     event(session.id, null, "session.created", { session });
     return session;

@@ -140,4 +140,10 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "runs.pid_start: when the run's process started, so recovery kills only that process",
     sql: `ALTER TABLE runs ADD COLUMN pid_start TEXT`,
   },
+  // Version 7, not 3: versions 3-6 were reserved by work merged in parallel (same release).
+  {
+    version: 7,
+    name: "per-session multitask policy",
+    sql: `ALTER TABLE sessions ADD COLUMN multitask TEXT NOT NULL DEFAULT 'enqueue'`,
+  },
 ];

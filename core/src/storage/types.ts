@@ -30,6 +30,12 @@ export interface Migration {
   sql: string;
 }
 
+export interface StorageSyncSample {
+  ms: number;
+  bytes: number;
+  transactions: number;
+}
+
 export interface StorageHealth {
   ok: boolean;
   /** Why not, and what to do; set when writes are failing. */
@@ -64,6 +70,11 @@ export interface Storage extends StorageReader {
    * whose `durable` rejected were retried and are now durable.
    */
   onRecover?(listener: () => void): void;
+  /**
+   * Optional, for metrics: called after each batch of transactions is made durable, with how long
+   * the write and sync took. A storage without a sync step need not implement it.
+   */
+  onSync?(listener: (sample: StorageSyncSample) => void): void;
   /** Facts for `GET /daemon/status` (path, sizes, last checkpoint). */
   info(): Record<string, unknown>;
 }

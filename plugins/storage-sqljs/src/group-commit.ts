@@ -17,8 +17,8 @@ interface Waiter {
 export interface GroupCommitOptions {
   journalPath: string;
   log: Logger;
-  /** After each successful flush, with the journal's size (to start a checkpoint). */
-  onFlushed(journalBytes: number): void;
+  /** After each successful flush: the journal's size (to start a checkpoint) and how long its sync took. */
+  onFlushed(journalBytes: number, sync: { ms: number; bytes: number; transactions: number }): void;
   /** When writes work again after a failure. */
   onRecovered(): void;
 }
@@ -114,6 +114,7 @@ export class GroupCommit {
     this.pending = [];
     const data = Buffer.from(batch.map((p) => p.line).join(""));
     const journal = this.journal;
+    const started = performance.now();
     try {
       // A nearly full disk gives short writes before ENOSPC: loop until all is written or it throws.
       for (let off = 0; off < data.length; ) off += (await journal.write(data, off, data.length - off, null)).bytesWritten;
@@ -126,7 +127,7 @@ export class GroupCommit {
         this.failure = null;
         this.opts.onRecovered();
       }
-      this.opts.onFlushed(this.journalBytes);
+      this.opts.onFlushed(this.journalBytes, { ms: performance.now() - started, bytes: data.length, transactions: batch.length });
     } catch (err) {
       this.failure = `cannot write the journal ${this.opts.journalPath} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): free disk space or fix permissions of the data dir; writes resume by themselves once the journal can be written`;
       this.opts.log.error("journal write failed; writes and reads are refused with 503 until it recovers", { err: String(err) });

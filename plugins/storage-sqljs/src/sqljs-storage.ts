@@ -2,7 +2,7 @@ import { mkdirSync, statSync, existsSync } from "node:fs";
 import { open, rename, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import initSqlJs, { type Database, type Statement } from "sql.js";
-import { type Committed, type Migration, type Row, type SqlParams, type Storage, type StorageHealth, type StorageTx } from "@agentd/core";
+import { type Committed, type Migration, type Row, type SqlParams, type Storage, type StorageHealth, type StorageSyncSample, type StorageTx } from "@agentd/core";
 import { encodeEntry, type JournalEntry } from "./journal.ts";
 import { fsyncDir, removeIfExists, writeFileAtomic } from "./files.ts";
 import { GroupCommit } from "./group-commit.ts";
@@ -34,6 +34,7 @@ export class SqljsStorage implements Storage {
   private checkpointTimer: NodeJS.Timeout | null = null;
   private readonly statements = new Map<string, Statement>();
   private readonly recoverListeners: Array<() => void> = [];
+  private readonly syncListeners: Array<(sample: StorageSyncSample) => void> = [];
   private lastCheckpoint: string | null = null;
   private dirtySinceCheckpoint = false;
   private replayed = { entries: 0, torn_tail_bytes: 0, ms: 0 };
@@ -42,7 +43,9 @@ export class SqljsStorage implements Storage {
     this.commit = new GroupCommit({
       journalPath: this.journalPath,
       log: opts.log,
-      onFlushed: (bytes) => {
+      onFlushed: (bytes, sync) => {
+        // An observer (metrics) must never turn a durable write into a failure.
+        for (const listener of this.syncListeners) try { listener(sync); } catch { /* ignored */ }
         if (bytes > opts.checkpointBytes) void this.checkpoint().catch((err) => opts.log.error("checkpoint failed; the journal keeps the data", { err: String(err) }));
       },
       onRecovered: () => {
@@ -271,6 +274,10 @@ export class SqljsStorage implements Storage {
 
   onRecover(listener: () => void): void {
     this.recoverListeners.push(listener);
+  }
+
+  onSync(listener: (sample: StorageSyncSample) => void): void {
+    this.syncListeners.push(listener);
   }
 
   health(): StorageHealth {

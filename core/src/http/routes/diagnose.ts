@@ -85,5 +85,6 @@ export async function diagnoseRun(gateway: Gateway, run: Run, principal: Princip
     ...(provider?.describe?.() ?? {}),
     ...(active?.diagnostics ?? {}),
     likely_issue: likely,
+    ...Object.fromEntries(gateway.diagnostics.list().map((d) => [d.name, d.forRun(run)])),
   };
 }

@@ -6,7 +6,8 @@ import type { Context } from "koa";
 import type { Gateway } from "../../kernel/gateway.ts";
 import { mutate } from "../idempotent.ts";
 import type { AgentdState } from "../middleware.ts";
-import { CancelBody, CreateRunBody, EmptyQuery, TransitionBody, WaitQuery } from "../schemas.ts";
+import { CancelBody, CreateRunBody, EmptyQuery, RunListQuery, TransitionBody, WaitQuery } from "../schemas.ts";
+import { listRuns } from "../../services/run-list.ts";
 import { validateBody, validateQuery } from "../validate.ts";
 import { diagnoseRun } from "./diagnose.ts";
 import { refuseRunToken } from "./run-scope.ts";
@@ -28,8 +29,17 @@ export function runRoutes(router: Router, gateway: Gateway): void {
     await mutate(ctx, svc().idempotency, {
       status: 201,
       render: (r: Enqueued) => ({ message: r.message, run: r.run }),
-      perform: (inTx) => svc().runs.enqueue(session, { text: body.prompt, provider: body.provider, model: body.model }, { actor: state(ctx).principal, inTx }),
+      perform: (inTx) => svc().runs.enqueue(session, { text: body.prompt, provider: body.provider, model: body.model, multitask: body.multitask }, { actor: state(ctx).principal, inTx }),
     });
+  });
+
+  router.get("/runs", (ctx) => {
+    const q = validateQuery(RunListQuery, ctx.query);
+    const principal = state(ctx).principal;
+    // A session filter the caller cannot see is a 404, as for GET /sessions/:id.
+    if (q.session_id) svc().sessions.get(q.session_id, principal);
+    const page = listRuns(svc().db.read, svc().sessions, principal, { limit: q.limit ?? 50, cursor: q.cursor, sessionId: q.session_id, status: q.status });
+    ctx.body = { runs: page.items, next_cursor: page.next_cursor };
   });
 
   router.get("/runs/:id", (ctx) => {

@@ -54,7 +54,7 @@ export function sessionRoutes(router: Router, gateway: Gateway): void {
       status: 201,
       keyRequired: true,
       render: (r: Enqueued) => ({ message: r.message, run: r.run }),
-      perform: (inTx) => svc().runs.enqueue(session, { text: body.text, provider: body.provider, model: body.model }, { actor: state(ctx).principal, inTx }),
+      perform: (inTx) => svc().runs.enqueue(session, { text: body.text, provider: body.provider, model: body.model, multitask: body.multitask }, { actor: state(ctx).principal, inTx }),
     });
   });
 

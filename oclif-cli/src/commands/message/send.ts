@@ -16,11 +16,13 @@ export default class MessageSendCommand extends BaseCommand<typeof MessageSendCo
     "idempotency-key": Flags.string({ summary: "Idempotency key (generated when omitted)." }),
     provider: Flags.string({ summary: "Provider for this run only." }),
     model: Flags.string({ summary: "Model for this run only." }),
+    multitask: Flags.string({ summary: "If the session is busy: enqueue, reject (fail naming the running run) or interrupt (cancel it). Default: the session's.", options: ["enqueue", "reject", "interrupt"] }),
   };
 
   async run(): Promise<void> {
     const { text, provider, model } = this.flags;
-    const res = await this.client.sendMessage(this.flags["session-id"], { text, provider, model }, { idempotencyKey: this.flags["idempotency-key"] });
+    const multitask = this.flags.multitask as "enqueue" | "reject" | "interrupt" | undefined;
+    const res = await this.client.sendMessage(this.flags["session-id"], { text, provider, model, ...(multitask ? { multitask } : {}) }, { idempotencyKey: this.flags["idempotency-key"] });
     this.output(res, (r: MessageRunResponse) => messageRunView(r.message, r.run));
   }
 }
