@@ -55,6 +55,21 @@ export function dropStaleManifests(roots: readonly string[]): string[] {
   return stale;
 }
 
+interface Manifest {
+  commands: Record<string, { flags?: Record<string, { default?: unknown; noCacheDefault?: boolean }> }>;
+}
+
+/**
+ * oclif evaluates every flag default when it builds a manifest; a `noCacheDefault` one (the
+ * `--url` from the environment, the TTY-dependent `--format`) must not outlive that process.
+ */
+export function withoutRuntimeDefaults(manifest: Manifest): Manifest {
+  for (const command of Object.values(manifest.commands)) {
+    for (const flag of Object.values(command.flags ?? {})) if (flag.noCacheDefault) delete flag.default;
+  }
+  return manifest;
+}
+
 /** After oclif loaded, persist the manifests it had to build (atomically: other agentctl may read). */
 export function writeManifests(config: Config, roots: readonly string[]): void {
   for (const plugin of config.getPluginsList()) {
@@ -62,7 +77,7 @@ export function writeManifests(config: Config, roots: readonly string[]): void {
     const path = join(plugin.root, "oclif.manifest.json");
     const tmp = `${path}.${process.pid}.tmp`;
     try {
-      writeFileSync(tmp, JSON.stringify((plugin as unknown as { manifest: unknown }).manifest));
+      writeFileSync(tmp, JSON.stringify(withoutRuntimeDefaults((plugin as unknown as { manifest: Manifest }).manifest)));
       renameSync(tmp, path);
     } catch {
       /* a read-only checkout just stays on the slow path */

@@ -113,11 +113,22 @@ export async function importPlugins(sources: readonly PluginSource[], cwd = proc
   return found;
 }
 
+/** A `pluginConfig` entry for a plugin that is not loaded is a typo or a missing `--plugin`: refuse it. */
+export function checkPluginConfigKeys(keys: readonly string[], loaded: readonly string[]): void {
+  const unknown = keys.filter((k) => !loaded.includes(k));
+  if (unknown.length === 0) return;
+  throw new ConfigError(
+    `pluginConfig names ${unknown.map((k) => `"${k}"`).join(", ")}, which ${unknown.length === 1 ? "is not a loaded plugin" : "are not loaded plugins"}; ` +
+      `loaded: ${loaded.join(", ")}. Fix the name in the config file or load the plugin with --plugin.`,
+  );
+}
+
 /** Import, check, order, configure and apply plugins. Any failure names the plugin and why. */
 export async function loadPlugins(gateway: Gateway, sources: readonly PluginSource[], argv: readonly string[], env: NodeJS.ProcessEnv, cwd = process.cwd()): Promise<AgentdPlugin[]> {
   const found = await importPlugins(sources, cwd);
   const flags = tokenizeArgv(argv);
   const ordered = orderByDependencies(found.map((f) => f.plugin));
+  checkPluginConfigKeys(Object.keys(gateway.config.pluginConfig), ordered.map((p) => p.name));
   for (const plugin of ordered) {
     const source = found.find((f) => f.plugin === plugin)!.source;
     const config: Record<string, unknown> = { ...(gateway.config.pluginConfig[plugin.name] ?? {}) };

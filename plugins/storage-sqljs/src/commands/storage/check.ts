@@ -106,7 +106,7 @@ export default class StorageCheckCommand extends BaseCommand<typeof StorageCheck
     "Safe to run while the daemon is up (it reads a copy), but the result is then a moment's view.";
   static override examples = ["<%= config.bin %> storage check --db .data/agent-orchestrator.db", "<%= config.bin %> --field ok storage check --db /var/lib/agentd/agentd.db"];
   static override flags = {
-    db: Flags.string({ summary: "Database file (the daemon's --db) [env AGENTD_DB].", env: "AGENTD_DB", required: true }),
+    db: Flags.string({ summary: "Database file (the daemon's --db).", env: "AGENTD_DB", required: true }),
   };
 
   async run(): Promise<void> {
