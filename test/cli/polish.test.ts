@@ -2,10 +2,11 @@
 // help without env-baked defaults, aligned events, a spinner that clears on Ctrl-C, the daemon's
 // plugin list read by agentctl (AGENTD_CONFIG), and unknown pluginConfig keys refused at boot.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { cleanup, startDaemon, tempDir, type DaemonHandle } from "../support/daemon.ts";
+import { ROOT, cleanup, startDaemon, tempDir, type DaemonHandle } from "../support/daemon.ts";
 import { agentctl } from "./cli-helpers.ts";
 import { eventLine } from "../../oclif-cli/src/render/resources.ts";
 import { startSpinner } from "../../oclif-cli/src/output/spinner.ts";
@@ -53,6 +54,14 @@ describe("agentctl polish", () => {
     assert.ok(interrupted);
     assert.ok(written.endsWith("\r\u001b[2K"), "the last thing written clears the line");
     assert.equal(process.listenerCount("SIGINT"), 0, "the handler is removed");
+  });
+
+  it("npm test's summary names skipped groups and why (node counts them as 0 skipped tests)", () => {
+    const env = { ...process.env };
+    delete env.NODE_TEST_CONTEXT;
+    const r = spawnSync("bash", ["test/run.sh", "test/fixtures/skipped-group.ts"], { cwd: ROOT, env, encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^# skipped groups and tests: 1\n# {3}test\/fixtures\/skipped-group\.ts: a group that needs a missing tool \(the tool is missing: install it\)$/m);
   });
 
   it("refuses pluginConfig for a plugin that is not loaded, naming it and the loaded ones", () => {
