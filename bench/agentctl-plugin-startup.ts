@@ -18,18 +18,22 @@ function env(extra: Record<string, string>): NodeJS.ProcessEnv {
   return e;
 }
 
-/** One agentctl start: `daemon status` against a closed port (exit 3) measures start-up plus one command. */
+/** One agentctl start: a command's --help (no network) measures start-up plus loading one command. */
 function once(args: string[], e: NodeJS.ProcessEnv): number {
   const t = process.hrtime.bigint();
   const r = spawnSync(process.execPath, [AGENTCTL, ...args], { env: e, cwd: ROOT, stdio: "ignore" });
-  if (r.status !== 3 && r.status !== 0) throw new Error(`agentctl ${args.join(" ")} exited ${r.status}`);
+  if (r.status !== 0) throw new Error(`agentctl ${args.join(" ")} exited ${r.status}`);
   return Number(process.hrtime.bigint() - t) / 1e6;
 }
 
+const linkedDataDir = mkdtempSync(join(tmpdir(), "agentctl-bench-linked-"));
+const linked = { ...env({}), AGENTCTL_DATA_DIR: linkedDataDir };
+once(["plugins", "link", PLUGIN, "--no-install"], linked);
 const cases: { name: string; args: string[]; env: NodeJS.ProcessEnv }[] = [
-  { name: "no plugin", args: ["daemon", "status"], env: env({}) },
-  { name: "AGENTD_PLUGINS=examples/custom-provider", args: ["daemon", "status"], env: env({ AGENTD_PLUGINS: PLUGIN }) },
-  { name: "the plugin's own command (shout say --help)", args: ["shout", "say", "--help"], env: env({ AGENTD_PLUGINS: PLUGIN }) },
+  { name: "no plugin: session get --help", args: ["session", "get", "--help"], env: env({}) },
+  { name: "AGENTD_PLUGINS=<plugin>: session get --help", args: ["session", "get", "--help"], env: env({ AGENTD_PLUGINS: PLUGIN }) },
+  { name: "plugins link <plugin>: session get --help", args: ["session", "get", "--help"], env: linked },
+  { name: "AGENTD_PLUGINS=<plugin>: shout say --help", args: ["shout", "say", "--help"], env: env({ AGENTD_PLUGINS: PLUGIN }) },
 ];
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 try {
@@ -43,4 +47,5 @@ try {
   }
 } finally {
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(linkedDataDir, { recursive: true, force: true });
 }
