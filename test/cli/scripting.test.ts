@@ -4,7 +4,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { ROOT, cleanup, startDaemon, type DaemonHandle } from "../support/daemon.ts";
+import { AGENTCTL_BIN, ROOT, cleanup, startDaemon, type DaemonHandle } from "../support/daemon.ts";
 import { cleanEnv, ok } from "./cli-helpers.ts";
 
 function bash(script: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -59,5 +59,11 @@ printf '%s' "$SPAWN" | python3 -c 'import json,sys; print(json.load(sys.stdin)["
     assert.equal(json.split("\n").length, 1);
     assert.equal(JSON.parse(json).daemon_health, "ok");
     assert.match(await ok(d.url, ["daemon", "status", "--format", "pretty"]), /^health\s+ok$/m);
+  });
+
+  it("on a terminal (a pty from util-linux `script`) the default is the pretty key-value view", async () => {
+    const r = await bash(`script -qec '${process.execPath} ${AGENTCTL_BIN} daemon status' /dev/null`, { AGENTCTL_URL: d.url, NO_COLOR: "1" });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^health\s+ok\r?$/m);
   });
 });
