@@ -4,7 +4,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync, rmSync, unlinkSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { AGENTCTL_BIN, ROOT, tempDir } from "../support/daemon.ts";
 import { cleanEnv } from "../cli/cli-helpers.ts";
@@ -106,12 +106,22 @@ describe("an integrator outside the repo: scaffold, install, daemon, provider, c
     assert.notEqual(gone.code, 0);
   });
 
-  it("a plugin folder without @agentd/cli still runs its command (agentctl lends its own)", async () => {
+  it("a plugin without @agentd/cli or devDependencies.tsx runs its command with nothing on stderr", async () => {
     unlinkSync(join(plugin, "node_modules", "@agentd", "cli"));
-    const r = await sh(join(ROOT, "bin", "agentctl"), ["reverse", "say", "--text", "ok"], plugin, { AGENTCTL_URL: url, AGENTD_PLUGINS: "." });
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(JSON.parse(r.stdout).output, "ko");
-    assert.doesNotMatch(r.stderr, /MODULE_NOT_FOUND/);
-    assert.ok(JSON.parse(readFileSync(join(plugin, "package.json"), "utf8")).devDependencies["@agentd/cli"]);
+    const pkgPath = join(plugin, "package.json");
+    const pkg = JSON.parse(readFileSync(pkgPath, "utf8")) as { devDependencies: Record<string, string> };
+    delete pkg.devDependencies["@agentd/cli"];
+    delete pkg.devDependencies.tsx;
+    writeFileSync(pkgPath, JSON.stringify(pkg, null, 2));
+    const viaList = await sh(join(ROOT, "bin", "agentctl"), ["reverse", "say", "--text", "ok"], plugin, { AGENTCTL_URL: url, AGENTD_PLUGINS: "." });
+    assert.equal(viaList.code, 0, viaList.stderr);
+    assert.equal(JSON.parse(viaList.stdout).output, "ko");
+    assert.equal(viaList.stderr, "", "no MODULE_NOT_FOUND, no 'cannot be auto-transpiled' warning");
+    const env = { AGENTCTL_URL: url, AGENTCTL_DATA_DIR: join(work, "agentctl-data-2") };
+    await ok(join(ROOT, "bin", "agentctl"), ["plugins", "link", plugin, "--no-install"], work, env);
+    const viaLink = await sh(join(ROOT, "bin", "agentctl"), ["--field", "output", "reverse", "say", "--text", "ab"], work, env);
+    assert.equal(viaLink.code, 0, viaLink.stderr);
+    assert.equal(viaLink.stdout.trim(), "ba");
+    assert.equal(viaLink.stderr, "");
   });
 });
