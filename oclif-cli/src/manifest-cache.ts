@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import type { Config } from "@oclif/core";
 
@@ -87,6 +87,8 @@ export function writeManifests(config: Config, roots: readonly string[]): void {
 
 /** Workspace plugin roots agentctl loads: the CLI itself and every plugins/* package with commands. */
 export function workspaceRoots(): string[] {
+  // Installed from a tarball (node_modules/@agentd/cli) there is no workspace: the packed manifest is used as is.
+  if (!existsSync(join(REPO_ROOT, "plugins"))) return [];
   const roots = [join(REPO_ROOT, "oclif-cli")];
   for (const name of readdirSync(join(REPO_ROOT, "plugins"))) roots.push(join(REPO_ROOT, "plugins", name));
   return roots.filter((r) => commandsDir(r) !== null);

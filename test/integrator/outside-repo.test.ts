@@ -4,7 +4,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { AGENTCTL_BIN, ROOT, tempDir } from "../support/daemon.ts";
 import { cleanEnv } from "../cli/cli-helpers.ts";
@@ -123,5 +123,24 @@ describe("an integrator outside the repo: scaffold, install, daemon, provider, c
     assert.equal(viaLink.code, 0, viaLink.stderr);
     assert.equal(viaLink.stdout.trim(), "ba");
     assert.equal(viaLink.stderr, "");
+  });
+});
+
+describe("an integrator with packed tarballs instead of a checkout", () => {
+  const work = tempDir("agentd-integrator-tgz-");
+  const sdk = join(work, "sdk");
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  it("npm pack --workspaces, plugin new --sdk <tarballs>, npm install, npm test", async () => {
+    mkdirSync(sdk);
+    await ok("npm", ["pack", "--workspaces", "--pack-destination", sdk], ROOT);
+    const out = JSON.parse(await ok(process.execPath, [AGENTCTL_BIN, "plugin", "new", "./tgz-plugin", "--sdk", sdk], work));
+    assert.match(out.sdk["@agentd/core"], /^file:.*agentd-core-0\.1\.0\.tgz$/);
+    const plugin = join(work, "tgz-plugin");
+    await ok("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], plugin);
+    assert.ok(!lstatSync(join(plugin, "node_modules", "@agentd", "core")).isSymbolicLink(), "installed from the tarball, not linked to the checkout");
+    const test = await sh("npm", ["test"], plugin);
+    assert.equal(test.code, 0, `npm test failed:\n${test.stdout}\n${test.stderr}`);
+    assert.match(test.stdout, /# pass 2/);
   });
 });

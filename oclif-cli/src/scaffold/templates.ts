@@ -7,6 +7,8 @@ export interface ScaffoldVars {
   /** Dependency specs for the SDK, e.g. `file:/path/to/agentd/core`. */
   coreSpec: string;
   cliSpec: string;
+  /** With tarballs: the built-in plugins the daemon loads by name, installed next to the SDK. */
+  builtins: Record<string, string>;
 }
 
 const TSX_VERSION = "4.23.14";
@@ -21,7 +23,7 @@ export function scaffoldFiles(v: ScaffoldVars): Record<string, string> {
     description: `agentd plugin: the "${v.provider}" provider (reverses the prompt) and \`agentctl ${v.provider} say\``,
     exports: { ".": "./src/index.ts" },
     scripts: { test: "node --import tsx --test test/*.test.ts", daemon: "agentd --plugin ." },
-    dependencies: { "@agentd/core": v.coreSpec },
+    dependencies: { "@agentd/core": v.coreSpec, ...v.builtins },
     devDependencies: { "@agentd/cli": v.cliSpec, tsx: TSX_VERSION },
     oclif: { commands: "./src/commands", topicSeparator: " " },
   };

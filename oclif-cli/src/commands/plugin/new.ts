@@ -16,6 +16,31 @@ interface NewResult {
   next: string[];
 }
 
+interface SdkSpecs {
+  "@agentd/core": string;
+  "@agentd/cli": string;
+  /** Packed built-in plugins (the daemon loads them by name): name → file: spec. */
+  builtins: Record<string, string>;
+}
+
+/** The SDK from a checkout (npm links its folders) or from `npm pack --workspaces` tarballs. */
+function sdkSpecs(sdk: string): SdkSpecs | null {
+  if (existsSync(join(sdk, "core", "package.json")) && existsSync(join(sdk, "oclif-cli", "package.json"))) {
+    return { "@agentd/core": `file:${join(sdk, "core")}`, "@agentd/cli": `file:${join(sdk, "oclif-cli")}`, builtins: {} };
+  }
+  const tarballs = existsSync(sdk) ? readdirSync(sdk).filter((f) => /^agentd-.*\.tgz$/.test(f)) : [];
+  const find = (prefix: string) => tarballs.find((f) => new RegExp(`^${prefix}-\\d`).test(f));
+  const core = find("agentd-core");
+  const cli = find("agentd-cli");
+  if (!core || !cli) return null;
+  const builtins: Record<string, string> = {};
+  for (const f of tarballs) {
+    const m = /^agentd-plugin-(.+)-\d+\.\d+\.\d+.*\.tgz$/.exec(f);
+    if (m) builtins[`@agentd/plugin-${m[1]}`] = `file:${join(sdk, f)}`;
+  }
+  return { "@agentd/core": `file:${join(sdk, core)}`, "@agentd/cli": `file:${join(sdk, cli)}`, builtins };
+}
+
 export default class PluginNewCommand extends BaseCommand<typeof PluginNewCommand> {
   static override summary = "Write a new provider plugin (with one agentctl command and its test) into a folder.";
   static override description =
@@ -26,7 +51,7 @@ export default class PluginNewCommand extends BaseCommand<typeof PluginNewComman
   static override flags = {
     name: Flags.string({ summary: "Package and plugin name (default: the folder's name)." }),
     provider: Flags.string({ summary: "Provider name, also the command's topic.", default: "reverse" }),
-    sdk: Flags.string({ summary: "The agentd checkout to take @agentd/core and @agentd/cli from (default: the one running this agentctl)." }),
+    sdk: Flags.string({ summary: "An agentd checkout, or a folder of `npm pack --workspaces` tarballs, to take the SDK from (default: the checkout running this agentctl)." }),
   };
 
   async run(): Promise<void> {
@@ -38,11 +63,11 @@ export default class PluginNewCommand extends BaseCommand<typeof PluginNewComman
     }
     if (existsSync(dir) && readdirSync(dir).length > 0) this.fail(`${dir} is not empty: pick a new folder`, EXIT.usage);
     const sdk = resolve(this.flags.sdk ?? CHECKOUT);
-    if (!existsSync(join(sdk, "core", "package.json")) || !existsSync(join(sdk, "oclif-cli", "package.json"))) {
-      this.fail(`--sdk ${sdk} is not an agentd checkout (no core/ and oclif-cli/ packages)`, EXIT.usage);
+    const spec = sdkSpecs(sdk);
+    if (!spec) {
+      this.fail(`--sdk ${sdk} is neither an agentd checkout (core/ and oclif-cli/) nor a folder of packed tarballs (npm pack --workspaces --pack-destination ${sdk})`, EXIT.usage);
     }
-    const spec = { "@agentd/core": `file:${join(sdk, "core")}`, "@agentd/cli": `file:${join(sdk, "oclif-cli")}` };
-    const files = scaffoldFiles({ name, provider, coreSpec: spec["@agentd/core"], cliSpec: spec["@agentd/cli"] });
+    const files = scaffoldFiles({ name, provider, coreSpec: spec["@agentd/core"], cliSpec: spec["@agentd/cli"], builtins: spec.builtins });
     for (const [path, text] of Object.entries(files)) {
       mkdirSync(dirname(join(dir, path)), { recursive: true });
       writeFileSync(join(dir, path), text);
@@ -52,7 +77,7 @@ export default class PluginNewCommand extends BaseCommand<typeof PluginNewComman
       name,
       provider,
       files: Object.keys(files).sort(),
-      sdk: spec,
+      sdk: { "@agentd/core": spec["@agentd/core"], "@agentd/cli": spec["@agentd/cli"] },
       next: [`cd ${dir}`, "npm install --no-audit --no-fund", "npm test", `AGENTD_PLUGINS=. npx agentctl ${provider} say --text hello`],
     };
     this.output(result, (r: NewResult) => [`wrote plugin ${r.name} (provider ${r.provider}) in ${r.dir}:`, ...r.files.map((f) => `  ${f}`), "next:", ...r.next.map((c) => `  ${c}`)].join("\n"));
