@@ -21,16 +21,27 @@ export function defaultUrl(): string {
   return process.env.AGENTCTL_URL || process.env.AGENTD_URL || DEFAULT_URL;
 }
 
+/** Scripts get JSON (`SPAWN=$(agentctl tool session-spawn ...)`), people at a terminal the pretty view. */
+export function defaultFormat(): "pretty" | "json" {
+  return process.stdout.isTTY ? "pretty" : "json";
+}
+
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override baseFlags = {
     url: Flags.string({
-      summary: `Daemon URL [env AGENTCTL_URL, then AGENTD_URL; default ${DEFAULT_URL}].`,
+      summary: `Daemon URL (env AGENTCTL_URL, then AGENTD_URL; default ${DEFAULT_URL}).`,
       helpGroup: "GLOBAL",
       default: async () => defaultUrl(),
       noCacheDefault: true,
     }),
     "auth-token": Flags.string({ summary: "Bearer token for the daemon.", env: "AGENTCTL_AUTH_TOKEN", helpGroup: "GLOBAL" }),
-    format: Flags.option({ options: ["pretty", "json"] as const, summary: "Output format; json prints one compact JSON document on stdout.", default: "pretty", helpGroup: "GLOBAL" })(),
+    format: Flags.option({
+      options: ["pretty", "json"] as const,
+      summary: "Output format: pretty on a terminal, else json (one compact JSON document on stdout).",
+      default: async () => defaultFormat(),
+      noCacheDefault: true,
+      helpGroup: "GLOBAL",
+    })(),
     field: Flags.string({ summary: "Print only this field of the JSON response (dotted path, e.g. run.status or events.0.seq).", helpGroup: "GLOBAL" }),
   };
 
@@ -49,6 +60,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     });
     this.flags = flags as BaseFlags<T>;
     this.args = args as BaseArgs<T>;
+    if (!isHttpUrl(this.flags.url)) this.fail(`--url "${this.flags.url}" is not an http(s) URL, e.g. ${DEFAULT_URL} (from --url, AGENTCTL_URL or AGENTD_URL)`, EXIT.usage);
   }
 
   /** The REST client for --url / --auth-token (the same SDK web clients use). */
@@ -109,6 +121,15 @@ export function describeError(err: unknown, url: string): { message: string; exi
   if (err instanceof WaitTimeoutError) return { exitCode: EXIT.waitTimeout, message: err.message };
   if (err instanceof CommandFailedError) return { exitCode: err.exitCode, message: err.message };
   return null;
+}
+
+function isHttpUrl(url: string): boolean {
+  try {
+    const { protocol } = new URL(url);
+    return protocol === "http:" || protocol === "https:";
+  } catch {
+    return false;
+  }
 }
 
 function portOf(url: string): string {

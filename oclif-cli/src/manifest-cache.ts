@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import type { Config } from "@oclif/core";
 
@@ -55,6 +55,21 @@ export function dropStaleManifests(roots: readonly string[]): string[] {
   return stale;
 }
 
+interface Manifest {
+  commands: Record<string, { flags?: Record<string, { default?: unknown; noCacheDefault?: boolean }> }>;
+}
+
+/**
+ * oclif evaluates every flag default when it builds a manifest; a `noCacheDefault` one (the
+ * `--url` from the environment, the TTY-dependent `--format`) must not outlive that process.
+ */
+export function withoutRuntimeDefaults(manifest: Manifest): Manifest {
+  for (const command of Object.values(manifest.commands)) {
+    for (const flag of Object.values(command.flags ?? {})) if (flag.noCacheDefault) delete flag.default;
+  }
+  return manifest;
+}
+
 /** After oclif loaded, persist the manifests it had to build (atomically: other agentctl may read). */
 export function writeManifests(config: Config, roots: readonly string[]): void {
   for (const plugin of config.getPluginsList()) {
@@ -62,7 +77,7 @@ export function writeManifests(config: Config, roots: readonly string[]): void {
     const path = join(plugin.root, "oclif.manifest.json");
     const tmp = `${path}.${process.pid}.tmp`;
     try {
-      writeFileSync(tmp, JSON.stringify((plugin as unknown as { manifest: unknown }).manifest));
+      writeFileSync(tmp, JSON.stringify(withoutRuntimeDefaults((plugin as unknown as { manifest: Manifest }).manifest)));
       renameSync(tmp, path);
     } catch {
       /* a read-only checkout just stays on the slow path */
@@ -72,6 +87,8 @@ export function writeManifests(config: Config, roots: readonly string[]): void {
 
 /** Workspace plugin roots agentctl loads: the CLI itself and every plugins/* package with commands. */
 export function workspaceRoots(): string[] {
+  // Installed from a tarball (node_modules/@agentd/cli) there is no workspace: the packed manifest is used as is.
+  if (!existsSync(join(REPO_ROOT, "plugins"))) return [];
   const roots = [join(REPO_ROOT, "oclif-cli")];
   for (const name of readdirSync(join(REPO_ROOT, "plugins"))) roots.push(join(REPO_ROOT, "plugins", name));
   return roots.filter((r) => commandsDir(r) !== null);

@@ -8,6 +8,8 @@ import { startSpinner } from "./output/spinner.ts";
  * how late we notice that a run started (or stopped) waiting for an approval.
  */
 const SLICE_S = 5;
+/** The first poll is short so the spinner shows the run's status within a second. */
+const FIRST_SLICE_S = 1;
 
 /**
  * Wait for the run's end. While it waits for an approval, say so once on a terminal (stderr) with
@@ -18,9 +20,9 @@ export async function waitForRun(client: AgentdClient, runId: string, timeoutS: 
   const spinner = startSpinner(`waiting for run ${runId}`);
   let announced: string | null = null;
   try {
-    for (;;) {
+    for (let polls = 0; ; polls++) {
       const remaining = Math.max(0, (deadline - Date.now()) / 1000);
-      const slice = Math.min(SLICE_S, remaining);
+      const slice = Math.min(polls === 0 ? FIRST_SLICE_S : SLICE_S, remaining);
       const res = await client.waitRun(runId, { timeout_s: Math.round(slice * 1000) / 1000, interval_ms: intervalMs });
       const waiting = res.run.waiting;
       spinner.update(waiting ? waitingLine(runId, waiting) : `waiting for run ${runId}: ${res.run.status}`);

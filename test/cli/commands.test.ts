@@ -20,7 +20,7 @@ describe("agentctl commands against a real daemon", () => {
   });
 
   it("daemon status: pretty facts, --field values and compact --format json", async () => {
-    const pretty = await ok(d.url, ["daemon", "status"]);
+    const pretty = await ok(d.url, ["--format", "pretty", "daemon", "status"]);
     assert.match(pretty, /^health\s+ok$/m);
     assert.match(pretty, /^workers\s+\d+\/\d+ alive$/m);
     assert.equal(await ok(d.url, ["--field", "daemon_health", "daemon", "status"]), "ok");
@@ -41,10 +41,10 @@ describe("agentctl commands against a real daemon", () => {
     const got = JSON.parse(await ok(d.url, ["session", "get", "--session-id", sessionId, "--format", "json"]));
     assert.equal(got.session.title, "cli test");
     assert.equal(got.session.cwd, tmpdir());
-    assert.match(await ok(d.url, ["session", "get", "--session-id", sessionId]), /^title\s+cli test$/m);
+    assert.match(await ok(d.url, ["--format", "pretty", "session", "get", "--session-id", sessionId]), /^title\s+cli test$/m);
     const list = JSON.parse(await ok(d.url, ["--format", "json", "session", "list"]));
     assert.ok(list.sessions.some((s: { id: string }) => s.id === sessionId));
-    assert.match(await ok(d.url, ["session", "list"]), new RegExp(`^${sessionId}\\s+auto\\s+cli test`, "m"));
+    assert.match(await ok(d.url, ["--format", "pretty", "session", "list"]), new RegExp(`^${sessionId}\\s+auto\\s+cli test`, "m"));
     assert.equal(await ok(d.url, ["--field", "sessions.0.id", "session", "list", "--limit", "1"]), JSON.parse(JSON.stringify(list.sessions[0].id)));
   });
 
@@ -55,11 +55,11 @@ describe("agentctl commands against a real daemon", () => {
     assert.equal(await ok(d.url, ["--field", "run.output", "run", "get", "--run-id", runId]), "pong");
     const waited = JSON.parse(await ok(d.url, ["--format", "json", "run", "wait", "--run-id", runId]));
     assert.equal(waited.timed_out, false);
-    assert.match(await ok(d.url, ["run", "get", "--run-id", runId]), /^status\s+completed$/m);
+    assert.match(await ok(d.url, ["--format", "pretty", "run", "get", "--run-id", runId]), /^status\s+completed$/m);
     const diag = JSON.parse(await ok(d.url, ["--format", "json", "run", "diagnose", "--run-id", runId]));
     assert.equal(diag.diagnostics.likely_issue, null);
     assert.equal(await ok(d.url, ["--field", "diagnostics.likely_issue", "run", "diagnose", "--run-id", runId]), "null");
-    assert.match(await ok(d.url, ["run", "diagnose", "--run-id", runId]), /likely issue: none found/);
+    assert.match(await ok(d.url, ["--format", "pretty", "run", "diagnose", "--run-id", runId]), /likely issue: none found/);
   });
 
   it("message send reuses a given idempotency key: same message and run", async () => {

@@ -46,7 +46,7 @@ describe("agentctl storage check", () => {
     assert.equal(report.last_event_seq, report.counts.events);
     assert.equal(report.journal.torn_tail, null);
     assert.deepEqual(readFileSync(`${db}.journal`), before, "the journal is untouched");
-    const pretty = await agentctl(["storage", "check", "--db", db]);
+    const pretty = await agentctl(["--format", "pretty", "storage", "check", "--db", db]);
     assert.match(pretty.stdout, /^result\s+ok$/m);
     assert.match(pretty.stdout, /^sessions\s+2$/m);
     assert.equal((await agentctl(["--field", "counts.runs", "storage", "check", "--db", db])).stdout.trim(), "2");
@@ -69,7 +69,7 @@ describe("agentctl storage check", () => {
     const lines = readFileSync(`${db}.journal`, "utf8").split("\n");
     lines.splice(1, 0, "ffffffff this is not a journal entry");
     writeFileSync(`${db}.journal`, lines.join("\n"));
-    const r = await agentctl(["storage", "check", "--db", db]);
+    const r = await agentctl(["--format", "pretty", "storage", "check", "--db", db]);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /CORRUPT/);
     assert.match(r.stdout, /corrupt at line 2/);
@@ -82,7 +82,7 @@ describe("agentctl storage check", () => {
   it("exits 1 on an unreadable snapshot and on a missing database", async () => {
     const db = copy();
     writeFileSync(db, "this is not sqlite");
-    const r = await agentctl(["storage", "check", "--db", db]);
+    const r = await agentctl(["--format", "pretty", "storage", "check", "--db", db]);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /cannot be read as a SQLite database/);
     const missing = join(tempDir("agentd-none-"), "nothing.db");

@@ -9,7 +9,6 @@ import { agentctl } from "../cli/cli-helpers.ts";
 import { ROOT, api, cleanup, startDaemon, startFailure, tempDir, type DaemonHandle } from "../support/daemon.ts";
 
 const PLUGIN = "./examples/custom-provider/src/index.ts";
-const LINK = join(ROOT, "examples/custom-provider/link-agentctl.mjs");
 const NODE_CLIENT = join(ROOT, "examples/node-client/src/main.ts");
 
 function node(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -99,9 +98,9 @@ describe("examples/custom-provider", () => {
     const before = await agentctl(["shout", "say", "--text", "x"], { env });
     assert.equal(before.code, 127, `unlinked: unknown command\n${before.stderr}`);
 
-    const linked = await node([LINK], env);
+    const linked = await agentctl(["plugins", "link", join(ROOT, "examples/custom-provider"), "--no-install"], { env });
     assert.equal(linked.code, 0, linked.stderr);
-    const plugins = await agentctl(["plugins"], { env });
+    const plugins = await agentctl(["--format", "pretty", "plugins"], { env });
     assert.match(plugins.stdout, /^agentd-provider-shout 0\.1\.0 \(link\)\n\s+shout say\s+Send text/m);
 
     const said = await agentctl(["--format", "json", "shout", "say", "--text", "hi"], { env });
@@ -118,7 +117,7 @@ describe("examples/custom-provider", () => {
     const usage = await agentctl(["shout", "say"], { env });
     assert.equal(usage.code, 2, "missing --text is a usage error");
 
-    assert.equal((await node([LINK, "--unlink"], env)).code, 0);
+    assert.equal((await agentctl(["plugins", "uninstall", "agentd-provider-shout"], { env })).code, 0);
     assert.equal((await agentctl(["shout", "say", "--text", "x"], { env })).code, 127);
   });
 });

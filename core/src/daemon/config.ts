@@ -4,6 +4,7 @@ import { normalizeOrigin } from "../http/request-guard.ts";
 import { validateBody } from "../http/validate.ts";
 import type { LogFormat, LogLevel } from "./logger.ts";
 import type { PluginOption } from "../kernel/plugin.ts";
+import { mergePluginSpecs } from "./plugin-list.ts";
 
 /** The daemon's own settings. Plugin settings live in `pluginConfig[<plugin name>]`. */
 export interface DaemonConfig {
@@ -183,12 +184,13 @@ export function resolveDaemonConfig(flags: ReadonlyMap<string, string[]>, env: N
   const file = configFile ? readConfigFile(configFile) : {};
   const config: DaemonConfig = { ...DEFAULTS, ...file, plugins: file.plugins ?? [], allowedOrigins: file.allowedOrigins ?? [], configFile, pluginConfig: file.pluginConfig ?? {} } as DaemonConfig;
   for (const option of CORE_OPTIONS) {
-    if (option.key === "configFile") continue;
+    if (option.key === "configFile" || option.key === "plugins") continue;
     const value = optionValue(option, flags, env);
     if (value === undefined) continue;
-    if (option.key === "plugins") config.plugins = [...config.plugins, ...(value as string[])];
-    else (config as unknown as Record<string, unknown>)[option.key] = value;
+    (config as unknown as Record<string, unknown>)[option.key] = value;
   }
+  // The same list agentctl reads to find plugin commands (plugin-list.ts).
+  config.plugins = mergePluginSpecs(config.plugins, flags.get("--plugin"), env);
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) throw new ConfigError(`--port must be an integer from 0 to 65535, got ${config.port}`);
   if (!Number.isInteger(config.maxConcurrency) || config.maxConcurrency < 1) throw new ConfigError(`--max-concurrency must be a positive integer, got ${config.maxConcurrency}`);
   for (const key of ["maxQueuedPerSession", "maxQueuedPerPrincipal", "maxStreamsPerPrincipal"] as const) {

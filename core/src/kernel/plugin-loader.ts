@@ -4,7 +4,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Ajv } from "ajv";
 import { toIssues } from "../http/validate.ts";
-import { optionValue } from "../daemon/config.ts";
+import { ConfigError, optionValue } from "../daemon/config.ts";
 import type { Gateway } from "./gateway.ts";
 import { PluginError, type AgentdPlugin } from "./plugin.ts";
 
@@ -106,10 +106,21 @@ export async function importPlugins(sources: readonly PluginSource[], cwd = proc
   return found;
 }
 
+/** A `pluginConfig` entry for a plugin that is not loaded is a typo or a missing `--plugin`: refuse it. */
+export function checkPluginConfigKeys(keys: readonly string[], loaded: readonly string[]): void {
+  const unknown = keys.filter((k) => !loaded.includes(k));
+  if (unknown.length === 0) return;
+  throw new ConfigError(
+    `pluginConfig names ${unknown.map((k) => `"${k}"`).join(", ")}, which ${unknown.length === 1 ? "is not a loaded plugin" : "are not loaded plugins"}; ` +
+      `loaded: ${loaded.join(", ")}. Fix the name in the config file or load the plugin with --plugin.`,
+  );
+}
+
 /** Import, check, order, configure and apply plugins. Any failure names the plugin and why. */
 export async function loadPlugins(gateway: Gateway, sources: readonly PluginSource[], flags: ReadonlyMap<string, string[]>, env: NodeJS.ProcessEnv, cwd = process.cwd()): Promise<AgentdPlugin[]> {
   const found = await importPlugins(sources, cwd);
   const ordered = orderByDependencies(found.map((f) => f.plugin));
+  checkPluginConfigKeys(Object.keys(gateway.config.pluginConfig), ordered.map((p) => p.name));
   for (const plugin of ordered) {
     const source = found.find((f) => f.plugin === plugin)!.source;
     const config: Record<string, unknown> = { ...(gateway.config.pluginConfig[plugin.name] ?? {}) };

@@ -1,6 +1,6 @@
 /**
- * "Did you mean ...?" for scripts and agents. @oclif/plugin-not-found only offers its suggestion
- * as an interactive prompt (stdin a terminal); this hook prints it when there is no terminal.
+ * An unknown command: one message on stderr with the closest command, exit 127, the same on a
+ * terminal and in scripts (@oclif/plugin-not-found printed three lines, one of them a prompt).
  */
 import type { Hook } from "@oclif/core";
 
@@ -32,11 +32,17 @@ export function closestCommand(id: string, argv: readonly string[], commandIds: 
   return best && best.d <= Math.max(3, Math.floor(best.id.length / 3)) ? best.id : null;
 }
 
+/** The one line agentctl prints for an unknown command. */
+export function notFoundMessage(bin: string, typed: string, suggestion: string | null): string {
+  const hint = suggestion ? ` Did you mean \`${bin} ${suggestion.replaceAll(":", " ")}\`?` : "";
+  return `error: "${typed}" is not an ${bin} command.${hint} Run \`${bin} --help\` for every command.\n`;
+}
+
 const hook: Hook.CommandNotFound = async function (opts) {
-  if (process.stdin.isTTY) return; // plugin-not-found asks interactively
   const ids = opts.config.commands.filter((c) => !c.hidden).map((c) => c.id);
   const suggestion = closestCommand(opts.id, opts.argv ?? [], ids);
-  if (suggestion) process.stderr.write(`Did you mean \`${opts.config.bin} ${suggestion.replaceAll(":", " ")}\`? Run \`${opts.config.bin} --help\` for every command.\n`);
+  process.stderr.write(notFoundMessage(opts.config.bin, opts.id.replaceAll(":", " "), suggestion));
+  this.exit(127);
 };
 
 export default hook;

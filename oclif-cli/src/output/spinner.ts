@@ -6,7 +6,10 @@ export interface Spinner {
   stop(): void;
 }
 
-export function startSpinner(text: string, stream: NodeJS.WriteStream = process.stderr): Spinner {
+/** Ctrl-C while spinning: clear the line first, then exit the way a shell expects (128 + SIGINT). */
+const exitOnInterrupt = (): void => process.exit(130);
+
+export function startSpinner(text: string, stream: NodeJS.WriteStream = process.stderr, onInterrupt: () => void = exitOnInterrupt): Spinner {
   if (!stream.isTTY) return { update: () => undefined, stop: () => undefined };
   let frame = 0;
   let label = text;
@@ -16,13 +19,20 @@ export function startSpinner(text: string, stream: NodeJS.WriteStream = process.
   draw();
   const timer = setInterval(draw, 100);
   timer.unref();
+  const stop = (): void => {
+    clearInterval(timer);
+    process.off("SIGINT", interrupted);
+    stream.write("\r\u001b[2K");
+  };
+  const interrupted = (): void => {
+    stop();
+    onInterrupt();
+  };
+  process.once("SIGINT", interrupted);
   return {
     update(next) {
       label = next;
     },
-    stop() {
-      clearInterval(timer);
-      stream.write("\r\u001b[2K");
-    },
+    stop,
   };
 }

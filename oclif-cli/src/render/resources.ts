@@ -82,8 +82,12 @@ export function daemonView(s: DaemonStatus): string {
   return keyValues(shown);
 }
 
-/** One line per event: seq, time, type, run, a short view of the data. */
+/** Column widths: the longest built-in event type is 24 characters, a run id 20 (`run_` + 16). */
+const TYPE_WIDTH = 24;
+const RUN_WIDTH = 20;
+
+/** One line per event: seq, time, type, run, a short view of the data, in aligned columns. */
 export function eventLine(e: AgentEvent): string {
   const data = JSON.stringify(e.data);
-  return `${String(e.seq).padStart(6)}  ${e.created_at}  ${e.event_type.padEnd(20)}  ${e.run_id ?? "-"}  ${truncate(data, 120)}`;
+  return `${String(e.seq).padStart(6)}  ${e.created_at}  ${e.event_type.padEnd(TYPE_WIDTH)}  ${(e.run_id ?? "-").padEnd(RUN_WIDTH)}  ${truncate(data, 120)}`;
 }

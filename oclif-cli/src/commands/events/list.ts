@@ -10,7 +10,7 @@ export default class EventsListCommand extends BaseCommand<typeof EventsListComm
     '<%= config.bin %> --field next_cursor events list --session-id "$SESSION_ID" --cursor 0 --limit 50',
   ];
   static override flags = {
-    "session-id": Flags.string({ summary: "Session id [env AGENTD_SESSION_ID inside a run].", env: "AGENTD_SESSION_ID", required: true }),
+    "session-id": Flags.string({ summary: "Session id (set for you inside a run).", env: "AGENTD_SESSION_ID", required: true }),
     cursor: Flags.integer({ summary: "Only events with seq above this.", min: 0, default: 0 }),
     limit: Flags.integer({ summary: "Page size (1-1000).", min: 1, max: 1000 }),
   };

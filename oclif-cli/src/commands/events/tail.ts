@@ -14,7 +14,7 @@ export default class EventsTailCommand extends BaseCommand<typeof EventsTailComm
     '<%= config.bin %> --field event_type events tail --session-id "$SESSION_ID" --cursor 10',
   ];
   static override flags = {
-    "session-id": Flags.string({ summary: "Session id [env AGENTD_SESSION_ID inside a run].", env: "AGENTD_SESSION_ID", required: true }),
+    "session-id": Flags.string({ summary: "Session id (set for you inside a run).", env: "AGENTD_SESSION_ID", required: true }),
     cursor: Flags.integer({ summary: "Start after this seq (0 = from the beginning).", min: 0, default: 0 }),
     follow: Flags.boolean({ char: "f", summary: "Keep streaming live events until interrupted (Ctrl-C)." }),
   };

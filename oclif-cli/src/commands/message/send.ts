@@ -11,7 +11,7 @@ export default class MessageSendCommand extends BaseCommand<typeof MessageSendCo
     'RUN_ID=$(<%= config.bin %> --field run.id message send --session-id "$SESSION_ID" --text "hi" --idempotency-key job-42)',
   ];
   static override flags = {
-    "session-id": Flags.string({ summary: "Session id [env AGENTD_SESSION_ID inside a run].", env: "AGENTD_SESSION_ID", required: true }),
+    "session-id": Flags.string({ summary: "Session id (set for you inside a run).", env: "AGENTD_SESSION_ID", required: true }),
     text: Flags.string({ summary: "Message text.", required: true }),
     "idempotency-key": Flags.string({ summary: "Idempotency key (generated when omitted)." }),
     provider: Flags.string({ summary: "Provider for this run only." }),

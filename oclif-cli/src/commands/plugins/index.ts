@@ -7,7 +7,7 @@ interface PluginListing {
 
 export default class PluginsCommand extends BaseCommand<typeof PluginsCommand> {
   static override summary = "List the CLI's plugins and the commands each one adds.";
-  static override description = "Plugin packages declare oclif commands in their package.json and are listed in agentctl's oclif.plugins (see docs/plugins-cli.md).";
+  static override description = "Built-in plugins, plugins of the daemon's plugin list (AGENTD_PLUGINS, AGENTD_CONFIG, --plugin) and plugins linked with `agentctl plugins link` (see docs/plugins.md).";
   static override aliases = ["plugin:list"];
   static override examples = ["<%= config.bin %> plugins", "<%= config.bin %> --format json plugins"];
 

@@ -6,7 +6,7 @@ export default class RunGetCommand extends BaseCommand<typeof RunGetCommand> {
   static override summary = "Show one run.";
   static override examples = ['<%= config.bin %> run get --run-id "$RUN_ID"', '<%= config.bin %> --field run.output run get --run-id "$RUN_ID"'];
   static override flags = {
-    "run-id": Flags.string({ summary: "Run id [env AGENTD_RUN_ID inside a run].", env: "AGENTD_RUN_ID", required: true }),
+    "run-id": Flags.string({ summary: "Run id (set for you inside a run).", env: "AGENTD_RUN_ID", required: true }),
   };
 
   async run(): Promise<void> {

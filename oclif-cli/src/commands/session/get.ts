@@ -6,7 +6,7 @@ export default class SessionGetCommand extends BaseCommand<typeof SessionGetComm
   static override summary = "Show one session.";
   static override examples = ['<%= config.bin %> session get --session-id "$SESSION_ID"'];
   static override flags = {
-    "session-id": Flags.string({ summary: "Session id [env AGENTD_SESSION_ID inside a run].", env: "AGENTD_SESSION_ID", required: true }),
+    "session-id": Flags.string({ summary: "Session id (set for you inside a run).", env: "AGENTD_SESSION_ID", required: true }),
   };
 
   async run(): Promise<void> {

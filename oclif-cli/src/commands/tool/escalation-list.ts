@@ -5,7 +5,7 @@ export default class ToolEscalationListCommand extends BaseCommand<typeof ToolEs
   static override summary = "List the escalations children raised to a session (default: this run's session).";
   static override examples = ['<%= config.bin %> --field escalations.0.id tool escalation-list --status pending'];
   static override flags = {
-    "session-id": Flags.string({ summary: "The parent session [env AGENTD_SESSION_ID].", env: "AGENTD_SESSION_ID", required: true }),
+    "session-id": Flags.string({ summary: "The parent session (set for you inside a run).", env: "AGENTD_SESSION_ID", required: true }),
     status: Flags.option({ options: STATUSES, summary: "Only these." })(),
   };
 

@@ -5,7 +5,7 @@ export default class ToolSessionChildrenCommand extends BaseCommand<typeof ToolS
   static override summary = "List a session's child sessions with their latest run status (default: this run's session).";
   static override examples = ['<%= config.bin %> --field children.0.latest_run.status tool session-children'];
   static override flags = {
-    "session-id": Flags.string({ summary: "The parent session [env AGENTD_SESSION_ID].", env: "AGENTD_SESSION_ID", required: true }),
+    "session-id": Flags.string({ summary: "The parent session (set for you inside a run).", env: "AGENTD_SESSION_ID", required: true }),
   };
 
   async run(): Promise<void> {

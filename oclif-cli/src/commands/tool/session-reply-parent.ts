@@ -11,7 +11,7 @@ export default class ToolSessionReplyParentCommand extends BaseCommand<typeof To
     '<%= config.bin %> --field escalation.id tool session-reply-parent --request-kind info --text "done: 12 tests added"',
   ];
   static override flags = {
-    "run-id": Flags.string({ summary: "The child run replying [env AGENTD_RUN_ID].", env: "AGENTD_RUN_ID", required: true }),
+    "run-id": Flags.string({ summary: "The child run replying (set for you inside a run).", env: "AGENTD_RUN_ID", required: true }),
     text: Flags.string({ summary: "What to tell the parent.", required: true }),
     "request-kind": Flags.string({ summary: "approval_request, permission_request, question or info.", required: true }),
     "idempotency-key": Flags.string({ summary: "Idempotency key (generated when omitted)." }),

@@ -121,7 +121,7 @@ export default class StorageCheckCommand extends BaseCommand<typeof StorageCheck
     "Refuses while a daemon holds the database (its files change under the check): stop the daemon first, or check a copy of a stopped daemon's data dir.";
   static override examples = ["<%= config.bin %> storage check --db .data/agent-orchestrator.db", "<%= config.bin %> --field ok storage check --db /var/lib/agentd/agentd.db"];
   static override flags = {
-    db: Flags.string({ summary: "Database file (the daemon's --db) [env AGENTD_DB].", env: "AGENTD_DB", required: true }),
+    db: Flags.string({ summary: "Database file (the daemon's --db).", env: "AGENTD_DB", required: true }),
   };
 
   async run(): Promise<void> {
