@@ -34,11 +34,11 @@ describe("agentctl escalation list|resolve and run wait for approvals", () => {
     assert.equal(body.waiting_for.answer_with, `agentctl escalation resolve --escalation-id ${escalationId} --decision approve|approve_for_session|deny`);
     assert.match(json.stderr, new RegExp(`is waiting for approval to run \`git push --force\` \\(escalation ${escalationId}\\)`));
 
-    const pretty = await agentctl(["run", "wait", "--run-id", runId, "--timeout-s", "1"], { env: { AGENTCTL_URL: d.url } });
+    const pretty = await agentctl(["--format", "pretty", "run", "wait", "--run-id", runId, "--timeout-s", "1"], { env: { AGENTCTL_URL: d.url } });
     assert.equal(pretty.code, 5);
     assert.match(pretty.stdout, new RegExp(`^waiting\\s+run ${runId} is waiting for approval to run \`git push --force\` \\(escalation ${escalationId}\\): answer with`, "m"));
 
-    const listed = await ok(d.url, ["escalation", "list"]);
+    const listed = await ok(d.url, ["--format", "pretty", "escalation", "list"]);
     assert.match(listed, new RegExp(`^escalation\\s+${escalationId}$`, "m"));
     assert.match(listed, /^origin\s+native_approval$/m);
     assert.match(listed, new RegExp(`^answer with\\s+agentctl escalation resolve --escalation-id ${escalationId}`, "m"));
@@ -50,7 +50,7 @@ describe("agentctl escalation list|resolve and run wait for approvals", () => {
     assert.equal(done.run.status, "completed");
     assert.equal(done.run.output, "approve_for_session by local: this once and after");
     assert.equal(done.waiting_for, undefined);
-    assert.equal(await ok(d.url, ["escalation", "list"]), "no escalations");
+    assert.equal(await ok(d.url, ["--format", "pretty", "escalation", "list"]), "no escalations");
   });
 
   it("resolve again with another decision: exit 4 and the earlier decision; unknown decision: usage error", async () => {

@@ -46,7 +46,7 @@ describe("the config file", () => {
     const [token] = example.pluginConfig["auth-bearer"].tokens as string[];
     const [admin] = example.pluginConfig["auth-bearer"].adminTokens as string[];
     assert.equal((await api(d.url).get("/sessions")).status, 401, "tokens from the file are required");
-    const status = await api(d.url, token).get("/daemon/status");
+    const status = await api(d.url, admin).get("/daemon/status"); // plugins are admin detail
     assert.equal(status.status, 200);
     assert.equal(status.body.max_concurrency, example.maxConcurrency);
     assert.equal(status.body.auth_required, true);

@@ -58,7 +58,7 @@ describe("listing runs", () => {
 
   it("agentctl run list with --session-id, --status and paging", async () => {
     const env = { AGENTCTL_AUTH_TOKEN: A };
-    const table = await ok(d.url, ["run", "list", "--status", "running"], env);
+    const table = await ok(d.url, ["--format", "pretty", "run", "list", "--status", "running"], env);
     assert.match(table, /RUN\s+STATUS\s+SESSION/);
     assert.match(table, new RegExp(busyRunId));
     assert.doesNotMatch(table, new RegExp(runIds[0]));

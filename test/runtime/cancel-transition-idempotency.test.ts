@@ -103,7 +103,7 @@ describe("idempotency keys on cancel and transition; cancel answers the real out
   it("agentctl run cancel says when the provider is still stopping, and exits 0", async () => {
     const { runId } = await startRun("sleep 7000 stubborn");
     await running(runId);
-    const r = await agentctl(["run", "cancel", "--run-id", runId, "--idempotency-key", "cli-cancel-stubborn"], { env: { AGENTCTL_URL: d.url } });
+    const r = await agentctl(["--format", "pretty", "run", "cancel", "--run-id", runId, "--idempotency-key", "cli-cancel-stubborn"], { env: { AGENTCTL_URL: d.url } });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /running/);
     assert.match(r.stdout, new RegExp(`stop requested: the provider has not stopped yet; the run ends once it does \\(agentctl run wait --run-id ${runId}\\)`));

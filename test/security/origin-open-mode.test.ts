@@ -217,7 +217,7 @@ describe("binding beyond loopback with no token", () => {
   test("--insecure-open starts with a loud warning (in a private network namespace)", async () => {
     const dir = tempDir();
     try {
-      const proc = spawn("unshare", ["-rn", BASH, AGENTD_BIN, "--host", "0.0.0.0", "--port", "0", "--insecure-open", "--db", join(dir, "a.db")], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+      const proc = spawn("unshare", ["-rn", BASH, AGENTD_BIN, "--host", "0.0.0.0", "--port", "0", "--insecure-open", "--db", join(dir, "a.db")], { cwd: ROOT, env: { ...process.env, AGENTD_LOG_FORMAT: "text" }, stdio: ["ignore", "pipe", "pipe"] });
       let out = "";
       const exited = new Promise<number | null>((r) => proc.once("exit", (code) => r(code)));
       await new Promise<void>((resolve, reject) => {

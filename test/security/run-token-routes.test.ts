@@ -79,7 +79,7 @@ describe("run tokens: only what agent-to-agent lists", () => {
 
     // agentctl daemon status keeps working for a user token: the preflight fields and a pretty view.
     const env = { AGENTCTL_URL: d.url, AGENTCTL_AUTH_TOKEN: OWNER };
-    const pretty = await agentctl(["daemon", "status"], { env });
+    const pretty = await agentctl(["--format", "pretty", "daemon", "status"], { env });
     assert.equal(pretty.code, 0, pretty.stderr);
     assert.match(pretty.stdout, /^health\s+ok$/m);
     assert.match(pretty.stdout, /^your runs\s+\d+ queued, 1 running/m);
