@@ -70,7 +70,7 @@ describe("an integrator outside the repo: scaffold, install, daemon, provider, c
   });
 
   it("a daemon with the plugin runs a message through its provider", async () => {
-    daemon = spawn(bin("agentd"), ["--plugin", ".", "--port", "0", "--db", join(work, "agentd.db")], { cwd: plugin, env: cleanEnv(), stdio: ["ignore", "ignore", "pipe"] });
+    daemon = spawn(bin("agentd"), ["--plugin", ".", "--port", "0", "--db", join(work, "agentd.db"), "--log-format", "text"], { cwd: plugin, env: cleanEnv(), stdio: ["ignore", "ignore", "pipe"] });
     let log = "";
     url = await new Promise<string>((resolve, reject) => {
       daemon!.stderr!.on("data", (d: Buffer) => {

@@ -125,7 +125,7 @@ let daemon: ChildProcess;
 let url = "";
 
 before(async () => {
-  daemon = spawn(join(BIN, "agentd"), ["--plugin", ROOT, "--port", "0", "--db", join(dataDir, "agentd.db")], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+  daemon = spawn(join(BIN, "agentd"), ["--plugin", ROOT, "--port", "0", "--db", join(dataDir, "agentd.db"), "--log-format", "text"], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   url = await new Promise<string>((ok, fail) => {
     daemon.stderr!.on("data", (d: Buffer) => {
