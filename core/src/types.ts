@@ -16,6 +16,10 @@ export interface Session {
   parent_run_id: string | null;
   root_session_id: string;
   depth: number;
+  /** Set at spawn (`wake_parent`): this child's end and escalations queue a run in its parent. */
+  wake_parent: boolean;
+  /** Session setting: every child's end and escalations queue a run here (docs/agent-to-agent.md). */
+  wake_on_child_events: boolean;
   created_at: string;
   updated_at: string;
 }

@@ -34,6 +34,7 @@ export const CreateSessionBody = Type.Object(
     provider: Type.Optional(ProviderName),
     model: Type.Optional(ModelName),
     cwd: Type.Optional(Cwd),
+    wake_on_child_events: Type.Optional(Type.Boolean({ description: "queue a run in this session when a child ends or raises an escalation (default false)" })),
     idempotency_key: Type.Optional(IdempotencyKey),
   },
   strict,

@@ -18,6 +18,8 @@ export function toSession(r: Row): Session {
     parent_run_id: strOrNull(r.parent_run_id),
     root_session_id: str(r.root_session_id),
     depth: Number(r.depth),
+    wake_parent: Number(r.wake_parent ?? 0) === 1,
+    wake_on_child_events: Number(r.wake_on_child_events ?? 0) === 1,
     created_at: str(r.created_at),
     updated_at: str(r.updated_at),
   };

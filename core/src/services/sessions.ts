@@ -11,6 +11,10 @@ export interface CreateSessionInput {
   model?: string | null;
   cwd?: string | null;
   parent?: { session: Session; runId: string | null };
+  /** A child that wakes its parent session when it ends or asks (spawn's `wake_parent`). */
+  wakeParent?: boolean;
+  /** Be woken by every child (session create's `wake_on_child_events`). */
+  wakeOnChildEvents?: boolean;
 }
 
 /** A mutation's extras: who acts, and a hook to write more rows in the same transaction (idempotency). */
@@ -49,14 +53,16 @@ export class SessionService {
       parent_run_id: parent ? parent.runId : null,
       root_session_id: parent ? parent.session.root_session_id : id,
       depth: parent ? parent.session.depth + 1 : 0,
+      wake_parent: parent !== undefined && input.wakeParent === true,
+      wake_on_child_events: input.wakeOnChildEvents === true,
       created_at: t,
       updated_at: t,
     };
     tx.run(
-      `INSERT INTO sessions (id, title, provider, model, cwd, owner, parent_session_id, parent_run_id, root_session_id, depth, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO sessions (id, title, provider, model, cwd, owner, parent_session_id, parent_run_id, root_session_id, depth, wake_parent, wake_on_child_events, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [session.id, session.title, session.provider, session.model, session.cwd, session.owner, session.parent_session_id,
-        session.parent_run_id, session.root_session_id, session.depth, session.created_at, session.updated_at],
+        session.parent_run_id, session.root_session_id, session.depth, session.wake_parent ? 1 : 0, session.wake_on_child_events ? 1 : 0, session.created_at, session.updated_at],
     );
     event(session.id, null, "session.created", { session });
     return session;

@@ -1,0 +1,151 @@
+// Parents that wake (issue #16 item 4): a child spawned with wake_parent queues a run in its parent
+// session when it raises an escalation or ends; the parent answers through escalations_resolve.
+// Nobody polls the children: the test only watches the parent session's runs and events.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { ROOT, api, cleanup, until, type DaemonHandle } from "../support/daemon.ts";
+import { startScriptedOpenAIServer, type RecordedRequest, type ScriptedReply, type ScriptedServer } from "../support/scripted-openai-server.ts";
+import { startEmbeddedDaemon } from "../embedded/helpers.ts";
+import { SCRIPT_PLUGIN, TOKEN, events, finished, liveParent, send, session, spawn, startA2aDaemon, type Client } from "./helpers.ts";
+
+const APPROVAL_PLUGIN = join(ROOT, "test", "fixtures", "plugins", "approval-provider.ts");
+
+/** The parent's model: it reacts to the message that woke it (the order of wakes is not fixed). */
+function parentModel(body: RecordedRequest["body"]): ScriptedReply {
+  const last = body.messages[body.messages.length - 1];
+  if (last.role === "tool") return { kind: "stream", text: "noted" };
+  const prompt = last.content ?? "";
+  const esc = /escalation (esc_[A-Za-z0-9_-]+)/.exec(prompt);
+  if (prompt.startsWith("[agentd wake: escalation]") && esc) {
+    return { kind: "stream", toolCalls: [{ name: "escalations_resolve", arguments: { escalation_id: esc[1], decision: "approve", text: "go ahead" } }] };
+  }
+  if (prompt.startsWith("[agentd wake: child ended]")) {
+    return { kind: "stream", text: prompt.includes("all have ended") ? `FINAL ${prompt.slice(prompt.indexOf("Your child sessions"))}` : "one down" };
+  }
+  return { kind: "stream", text: `unexpected prompt: ${prompt}` };
+}
+
+describe("agent to agent: parents that wake", () => {
+  let server: ScriptedServer;
+  let d: DaemonHandle;
+  let client: Client;
+  before(async () => {
+    server = await startScriptedOpenAIServer();
+    server.fallback(parentModel);
+    d = await startEmbeddedDaemon(server, ["--plugin", SCRIPT_PLUGIN, "--plugin", APPROVAL_PLUGIN]);
+    client = api(d.url);
+  });
+  after(async () => {
+    await d.stop();
+    cleanup(d.dataDir);
+    await server.close();
+  });
+
+  it("an embedded parent is woken by a child's approval, approves it, and is woken with both results", async () => {
+    server.script(
+      { kind: "stream", toolCalls: [
+        { name: "sessions_spawn", arguments: { task: "git status", provider: "asker", wake_parent: true } },
+        { name: "sessions_spawn", arguments: { task: "beta-result", provider: "script", wake_parent: true } },
+      ] },
+      { kind: "stream", text: "spawned; I will be woken" },
+    );
+    const parentId = await session(client, "embedded");
+    const first = await send(client, parentId, "split the work in two");
+    const runsOf = async () => (await client.get(`/sessions/${parentId}/messages`)).body.messages.filter((m: any) => m.role === "user" && m.run_id !== null); // not the escalation note
+    // Wait only on the parent: a run of it that completes with the final summary.
+    const finalRun = await until(async () => {
+      const woken = (await events(client, parentId, "run.completed")).map((e) => e.data.run_id as string);
+      for (const id of woken) {
+        const run = (await client.get(`/runs/${id}`)).body.run;
+        if (run.output?.startsWith("FINAL")) return run;
+      }
+      return null;
+    }, 60_000, "the parent's final wake run");
+    assert.match(finalRun.output, /all have ended/);
+    assert.match(finalRun.output, /completed: script got: beta-result/);
+    assert.match(finalRun.output, /completed: approve by .*: go ahead/, "the approved child's result is in the final prompt");
+
+    // Three wakes: the question, and each child's end; each a run of the parent with its reason.
+    const woken = await events(client, parentId, "session.woken");
+    assert.deepEqual(woken.map((e) => e.data.reason).sort(), ["child_ended", "child_ended", "escalation"]);
+    const prompts = await runsOf();
+    assert.equal(prompts.length, 4, "the first message and three wake prompts");
+    assert.ok(prompts.every((m: any, i: number) => i === 0 || m.meta?.wake), JSON.stringify(prompts));
+
+    // The escalation was decided by the parent's own run, through its tool.
+    const escalations = (await client.get(`/sessions/${parentId}/escalations`)).body.escalations;
+    assert.equal(escalations.length, 1);
+    const [esc] = escalations;
+    assert.deepEqual([esc.origin, esc.status, esc.decision], ["native_approval", "resolved", "approve"]);
+    const resolvedBy = (await events(client, parentId, "tool.result")).filter((e) => e.data.name === "escalations_resolve");
+    assert.equal(resolvedBy.length, 1);
+    assert.equal(resolvedBy[0].data.ok, true, resolvedBy[0].data.error);
+    assert.notEqual(resolvedBy[0].run_id, first, "decided in a wake run, not in the spawning run");
+    const children = (await client.get(`/sessions/${parentId}/children`)).body.children;
+    assert.deepEqual(children.map((c: any) => [c.session.wake_parent, c.latest_run.status]), [[true, "completed"], [true, "completed"]]);
+    assert.deepEqual(server.unused(), []);
+  });
+
+  it("a child spawned without wake_parent does not wake its parent; wake_on_child_events on the session does", async () => {
+    const quiet = await client.post("/sessions", { provider: "script" });
+    const loud = await client.post("/sessions", { provider: "script", wake_on_child_events: true });
+    assert.deepEqual([quiet.body.session.wake_on_child_events, loud.body.session.wake_on_child_events], [false, true]);
+    for (const s of [quiet.body.session.id, loud.body.session.id]) {
+      const r = await client.post(`/sessions/${s}/spawn`, { task: "child-result", provider: "script" });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      await until(async () => (await events(client, s, "child.run.completed")).length > 0, 30_000, "child announced");
+    }
+    assert.equal((await events(client, quiet.body.session.id, "session.woken")).length, 0);
+    const woken = await events(client, loud.body.session.id, "session.woken");
+    assert.equal(woken.length, 1);
+    const wakeRun = await until(async () => {
+      const run = (await client.get(`/runs/${woken[0].data.run_id}`)).body.run;
+      return run.status === "completed" ? run : null;
+    }, 30_000, "wake run completed");
+    assert.match(wakeRun.output, /\[agentd wake: child ended\].*completed[\s\S]*script got: child-result/);
+  });
+
+  it("rejects a non-boolean wake_parent and wake_on_child_events with a 400 naming the field", async () => {
+    const bad = await client.post("/sessions", { provider: "script", wake_on_child_events: "yes" });
+    assert.equal(bad.status, 400);
+    assert.match(JSON.stringify(bad.body.error), /wake_on_child_events/);
+    const parent = await session(client, "script");
+    const spawn = await client.post(`/sessions/${parent}/spawn`, { task: "x", provider: "script", wake_parent: 1 });
+    assert.equal(spawn.status, 400);
+    assert.match(JSON.stringify(spawn.body.error), /wake_parent/);
+  });
+});
+
+describe("agent to agent: parents that wake, exactly once across kill -9", () => {
+  const wakesFor = async (client: Client, sessionId: string, childRunId: string) =>
+    (await client.get(`/sessions/${sessionId}/messages`)).body.messages.filter((m: any) => m.meta?.wake?.child_run_id === childRunId);
+
+  it("a child that ended right before the crash queued one wake run, behind the parent's running run", async () => {
+    let d = await startA2aDaemon();
+    const dataDir = d.dataDir;
+    try {
+      let client = api(d.url, TOKEN);
+      const parent = await liveParent(client);
+      const child = await spawn(client, parent.runId, { task: "done quickly", provider: "script", wake_parent: true });
+      await finished(client, child.runId);
+      const [wake] = await wakesFor(client, parent.sessionId, child.runId);
+      assert.ok(wake, "the wake run is queued in the child's finishing transaction");
+      assert.equal((await client.get(`/runs/${wake.run_id}`)).body.run.status, "queued", "one running run per session: the wake waits");
+      await d.kill9(); // right after the child's end was acknowledged
+      for (let restart = 0; restart < 2; restart++) {
+        d = await startA2aDaemon([], dataDir);
+        client = api(d.url, TOKEN);
+        const seen = await wakesFor(client, parent.sessionId, child.runId);
+        assert.deepEqual(seen.map((m: any) => m.run_id), [wake.run_id], `restart ${restart + 1}: exactly one wake run`);
+        const run = await finished(client, wake.run_id, 30);
+        assert.equal(run.status, "completed", run.error);
+        assert.equal((await events(client, parent.sessionId, "session.woken")).length, 1);
+        await d.stop();
+      }
+    } finally {
+      await d.kill9();
+      cleanup(dataDir);
+    }
+  });
+});
