@@ -4,9 +4,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { ROOT, api, cleanup, until, type DaemonHandle } from "../support/daemon.ts";
+import { readFileSync } from "node:fs";
+import { ROOT, api, cleanup, startDaemon, tempDir, until, type DaemonHandle } from "../support/daemon.ts";
 import { startScriptedOpenAIServer, type RecordedRequest, type ScriptedReply, type ScriptedServer } from "../support/scripted-openai-server.ts";
-import { startEmbeddedDaemon } from "../embedded/helpers.ts";
+import { functionCallOutputs, inputText, reply, startScriptedResponsesServer, type RecordedRequest as ResponsesRecorded, type Reply } from "../support/scripted-responses-server.ts";
+import { KEY_ENV, MODEL, startEmbeddedDaemon } from "../embedded/helpers.ts";
+import { codexAvailability, INSTALL_HINT } from "../codex/codex-harness.ts";
+import { APP_SERVER_ARGS, escalatedShell } from "../codex-app-server/harness.ts";
 import { SCRIPT_PLUGIN, TOKEN, events, finished, liveParent, send, session, spawn, startA2aDaemon, type Client } from "./helpers.ts";
 
 const APPROVAL_PLUGIN = join(ROOT, "test", "fixtures", "plugins", "approval-provider.ts");
@@ -25,6 +29,21 @@ function parentModel(body: RecordedRequest["body"]): ScriptedReply {
   }
   return { kind: "stream", text: `unexpected prompt: ${prompt}` };
 }
+
+/** Wait only on the parent: the run of it that completes with the final summary. */
+async function finalWake(client: Client, parentId: string): Promise<Record<string, any>> {
+  return until(async () => {
+    for (const e of await events(client, parentId, "run.completed")) {
+      const run = (await client.get(`/runs/${e.data.run_id}`)).body.run;
+      if (run.output?.startsWith("FINAL")) return run;
+    }
+    return null;
+  }, 120_000, "the parent's final wake run");
+}
+
+/** The parent's user messages that started runs (not the escalation notes). */
+const promptsOf = async (client: Client, parentId: string) =>
+  (await client.get(`/sessions/${parentId}/messages`)).body.messages.filter((m: any) => m.role === "user" && m.run_id !== null);
 
 describe("agent to agent: parents that wake", () => {
   let server: ScriptedServer;
@@ -52,16 +71,7 @@ describe("agent to agent: parents that wake", () => {
     );
     const parentId = await session(client, "embedded");
     const first = await send(client, parentId, "split the work in two");
-    const runsOf = async () => (await client.get(`/sessions/${parentId}/messages`)).body.messages.filter((m: any) => m.role === "user" && m.run_id !== null); // not the escalation note
-    // Wait only on the parent: a run of it that completes with the final summary.
-    const finalRun = await until(async () => {
-      const woken = (await events(client, parentId, "run.completed")).map((e) => e.data.run_id as string);
-      for (const id of woken) {
-        const run = (await client.get(`/runs/${id}`)).body.run;
-        if (run.output?.startsWith("FINAL")) return run;
-      }
-      return null;
-    }, 60_000, "the parent's final wake run");
+    const finalRun = await finalWake(client, parentId);
     assert.match(finalRun.output, /all have ended/);
     assert.match(finalRun.output, /completed: script got: beta-result/);
     assert.match(finalRun.output, /completed: approve by .*: go ahead/, "the approved child's result is in the final prompt");
@@ -69,7 +79,7 @@ describe("agent to agent: parents that wake", () => {
     // Three wakes: the question, and each child's end; each a run of the parent with its reason.
     const woken = await events(client, parentId, "session.woken");
     assert.deepEqual(woken.map((e) => e.data.reason).sort(), ["child_ended", "child_ended", "escalation"]);
-    const prompts = await runsOf();
+    const prompts = await promptsOf(client, parentId);
     assert.equal(prompts.length, 4, "the first message and three wake prompts");
     assert.ok(prompts.every((m: any, i: number) => i === 0 || m.meta?.wake), JSON.stringify(prompts));
 
@@ -146,6 +156,66 @@ describe("agent to agent: parents that wake, exactly once across kill -9", () =>
     } finally {
       await d.kill9();
       cleanup(dataDir);
+    }
+  });
+});
+
+/** The codex children's model: task-alpha asks to run a command outside the sandbox, task-beta just answers. */
+function codexChildren(request: ResponsesRecorded): Reply {
+  const text = inputText(request.body);
+  if (functionCallOutputs(request.body).length > 0) return reply.message("alpha done: wrote alpha.txt");
+  if (text.includes("task-alpha")) return escalatedShell("echo alpha > alpha.txt", "task-alpha writes alpha.txt");
+  if (text.includes("task-beta")) return reply.message("beta done");
+  return reply.message(`unexpected codex request: ${text.slice(0, 200)}`);
+}
+
+describe("agent to agent: an embedded parent woken by two codex app-server children", { skip: codexAvailability().skip, timeout: 300_000 }, () => {
+  if (!codexAvailability().installed) {
+    it("has the codex test binary installed (AGENTD_REQUIRE_CODEX=1)", () => assert.fail(INSTALL_HINT));
+    return;
+  }
+  it("one child asks for approval; the woken parent approves; both finish; the parent is woken with both results", async () => {
+    const model = await startScriptedOpenAIServer();
+    model.fallback(parentModel);
+    const codex = await startScriptedResponsesServer(codexChildren);
+    const codexHome = codex.writeCodexHome();
+    const workDir = tempDir("agentd-wake-cwd-");
+    const d = await startDaemon({
+      args: [...APP_SERVER_ARGS, "--model-base-url", model.baseUrl, "--model", MODEL, "--model-api-key-env", KEY_ENV],
+      env: { [KEY_ENV]: "sk-test-key", ...codex.codexEnv(codexHome) },
+    });
+    try {
+      const client = api(d.url);
+      model.script(
+        { kind: "stream", toolCalls: [
+          { name: "sessions_spawn", arguments: { task: "task-alpha: write alpha.txt", provider: "codex", wake_parent: true } },
+          { name: "sessions_spawn", arguments: { task: "task-beta: say hello", provider: "codex", wake_parent: true } },
+        ] },
+        { kind: "stream", text: "spawned; I will be woken" },
+      );
+      const parent = await client.post("/sessions", { provider: "embedded", cwd: workDir });
+      const parentId = parent.body.session.id as string;
+      await send(client, parentId, "split the work in two");
+      const finalRun = await finalWake(client, parentId);
+      assert.match(finalRun.output, /all have ended/);
+      assert.match(finalRun.output, /completed: alpha done: wrote alpha\.txt/);
+      assert.match(finalRun.output, /completed: beta done/);
+
+      const [esc] = (await client.get(`/sessions/${parentId}/escalations`)).body.escalations;
+      assert.deepEqual([esc.origin, esc.status, esc.decision, esc.decision_text], ["native_approval", "resolved", "approve", "go ahead"]);
+      const approval = (await events(client, esc.child_session_id, "tool.approval"))[0];
+      assert.equal(approval?.data.codex_decision, "accept", "codex was told the parent accepted");
+      assert.equal(readFileSync(join(workDir, "alpha.txt"), "utf8").trim(), "alpha");
+      const woken = await events(client, parentId, "session.woken");
+      assert.deepEqual(woken.map((e) => e.data.reason).sort(), ["child_ended", "child_ended", "escalation"]);
+      assert.equal((await promptsOf(client, parentId)).length, 4);
+    } finally {
+      await d.stop();
+      await model.close();
+      await codex.close();
+      cleanup(codexHome);
+      cleanup(workDir);
+      cleanup(d.dataDir);
     }
   });
 });
