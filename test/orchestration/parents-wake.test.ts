@@ -11,6 +11,7 @@ import { functionCallOutputs, inputText, reply, startScriptedResponsesServer, ty
 import { KEY_ENV, MODEL, startEmbeddedDaemon } from "../embedded/helpers.ts";
 import { codexAvailability, INSTALL_HINT } from "../codex/codex-harness.ts";
 import { APP_SERVER_ARGS, escalatedShell } from "../codex-app-server/harness.ts";
+import { agentctl } from "../cli/cli-helpers.ts";
 import { SCRIPT_PLUGIN, TOKEN, events, finished, liveParent, send, session, spawn, startA2aDaemon, type Client } from "./helpers.ts";
 
 const APPROVAL_PLUGIN = join(ROOT, "test", "fixtures", "plugins", "approval-provider.ts");
@@ -114,6 +115,23 @@ describe("agent to agent: parents that wake", () => {
       return run.status === "completed" ? run : null;
     }, 30_000, "wake run completed");
     assert.match(wakeRun.output, /\[agentd wake: child ended\].*completed[\s\S]*script got: child-result/);
+  });
+
+  it("agentctl: session create --wake-on-child-events, tool session-spawn --wake-parent", async () => {
+    const env = { AGENTCTL_URL: d.url };
+    const created = await agentctl(["--format", "json", "session", "create", "--provider", "script", "--wake-on-child-events"], { env });
+    assert.equal(created.code, 0, created.stderr);
+    assert.equal(JSON.parse(created.stdout).session.wake_on_child_events, true);
+    const quiet = await session(client, "script");
+    const spawned = await agentctl(["--format", "json", "tool", "session-spawn", "--parent-session-id", quiet, "--provider", "script", "--task", "cli-child", "--wake-parent"], { env });
+    assert.equal(spawned.code, 0, spawned.stderr);
+    const child = JSON.parse(spawned.stdout);
+    assert.equal(child.session.wake_parent, true);
+    const [woken] = await until(async () => {
+      const e = await events(client, quiet, "session.woken");
+      return e.length ? e : null;
+    }, 30_000, "the quiet parent woken by the child that asked");
+    assert.deepEqual([woken.data.reason, woken.data.child_run_id], ["child_ended", child.run.id]);
   });
 
   it("rejects a non-boolean wake_parent and wake_on_child_events with a 400 naming the field", async () => {

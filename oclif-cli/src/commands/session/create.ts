@@ -14,12 +14,14 @@ export default class SessionCreateCommand extends BaseCommand<typeof SessionCrea
     cwd: Flags.string({ summary: "Working directory for the provider's process. A relative path is resolved against the current directory (the daemon requires absolute paths).", parse: async (input) => resolve(input) }),
     title: Flags.string({ summary: "A title for people." }),
     model: Flags.string({ summary: "Model name passed to the provider." }),
+    "wake-on-child-events": Flags.boolean({ summary: "Queue a run in this session when one of its children ends or raises an escalation." }),
     "idempotency-key": Flags.string({ summary: "Idempotency key (generated when omitted; reused on retries)." }),
   };
 
   async run(): Promise<void> {
     const { provider, cwd, title, model } = this.flags;
-    const res = await this.client.createSession({ provider, cwd, title, model }, { idempotencyKey: this.flags["idempotency-key"] });
+    const wake = this.flags["wake-on-child-events"] ? { wake_on_child_events: true } : {};
+    const res = await this.client.createSession({ provider, cwd, title, model, ...wake }, { idempotencyKey: this.flags["idempotency-key"] });
     this.output(res, (r: SessionResponse) => sessionView(r.session));
   }
 }
