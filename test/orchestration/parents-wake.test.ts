@@ -157,6 +157,10 @@ describe("agent to agent: parents that wake, exactly once across kill -9", () =>
       const parent = await liveParent(client);
       const child = await spawn(client, parent.runId, { task: "done quickly", provider: "script", wake_parent: true });
       await finished(client, child.runId);
+      // GET /runs/:id/wait answers from memory when the run is already terminal there, possibly
+      // before that write is durable; an acknowledged write after it is a barrier (the journal is
+      // ordered), so the crash below comes after the child's end was stored.
+      assert.equal((await client.post("/sessions", { provider: "script" })).status, 201);
       const [wake] = await wakesFor(client, parent.sessionId, child.runId);
       assert.ok(wake, "the wake run is queued in the child's finishing transaction");
       assert.equal((await client.get(`/runs/${wake.run_id}`)).body.run.status, "queued", "one running run per session: the wake waits");
