@@ -12,7 +12,7 @@ import { KEY_ENV, MODEL, startEmbeddedDaemon } from "../embedded/helpers.ts";
 import { codexAvailability, INSTALL_HINT } from "../codex/codex-harness.ts";
 import { APP_SERVER_ARGS, escalatedShell } from "../codex-app-server/harness.ts";
 import { agentctl } from "../cli/cli-helpers.ts";
-import { SCRIPT_PLUGIN, TOKEN, events, finished, liveParent, send, session, spawn, startA2aDaemon, type Client } from "./helpers.ts";
+import { SCRIPT_PLUGIN, TOKEN, script, events, finished, liveParent, send, session, spawn, startA2aDaemon, type Client } from "./helpers.ts";
 
 const APPROVAL_PLUGIN = join(ROOT, "test", "fixtures", "plugins", "approval-provider.ts");
 
@@ -115,6 +115,40 @@ describe("agent to agent: parents that wake", () => {
       return run.status === "completed" ? run : null;
     }, 30_000, "wake run completed");
     assert.match(wakeRun.output, /\[agentd wake: child ended\].*completed[\s\S]*script got: child-result/);
+  });
+
+  it("a reply-parent question wakes the parent, whose escalations_resolve answer queues the child's next run", async () => {
+    const parentId = await session(client, "embedded");
+    server.script(
+      { kind: "stream", toolCalls: [{ name: "sessions_spawn", arguments: { task: script({ agentctl: ["tool", "session-reply-parent", "--request-kind", "question", "--text", "which port?"] }), provider: "script", wake_parent: true } }] },
+      { kind: "stream", text: "asked a child" },
+    );
+    await send(client, parentId, "delegate");
+    const esc = await until(async () => {
+      const [e] = (await client.get(`/sessions/${parentId}/escalations`)).body.escalations;
+      return e?.status === "resolved" ? e : null;
+    }, 60_000, "the woken parent resolved the question");
+    assert.deepEqual([esc.origin, esc.kind, esc.decision, esc.decision_text], ["reply_parent", "question", "approve", "go ahead"]);
+    const answer = (await client.get(`/sessions/${esc.child_session_id}/messages`)).body.messages.find((m: any) => m.meta?.escalation_id === esc.id);
+    assert.match(answer.text, /Decision on your question .*approved by .* go ahead/);
+    const reasons = async () => (await events(client, parentId, "session.woken")).map((e) => e.data.reason);
+    await until(async () => (await reasons()).filter((r) => r === "child_ended").length === 2, 60_000, "both child runs woke the parent");
+    assert.equal((await reasons()).filter((r) => r === "escalation").length, 1);
+  });
+
+  it("escalations_resolve errors (unknown escalation) go back to the model, not fail the run", async () => {
+    server.script(
+      { kind: "stream", toolCalls: [{ name: "escalations_resolve", arguments: { escalation_id: "esc_nope", decision: "approve" } }] },
+      { kind: "stream", text: "could not" },
+    );
+    const parentId = await session(client, "embedded");
+    await send(client, parentId, "resolve something");
+    const [result] = await until(async () => {
+      const r = await events(client, parentId, "tool.result");
+      return r.length ? r : null;
+    }, 30_000, "tool result");
+    assert.equal(result.data.ok, false);
+    assert.match(result.data.error, /escalations_resolve failed: .*esc_nope.*not found/i);
   });
 
   it("agentctl: session create --wake-on-child-events, tool session-spawn --wake-parent", async () => {
