@@ -18,6 +18,10 @@ export interface Session {
   depth: number;
   /** What a message does while a run of this session is queued or running (docs/api-contract.md). */
   multitask: MultitaskPolicy;
+  /** Set at spawn (`wake_parent`): this child's end and escalations queue a run in its parent. */
+  wake_parent: boolean;
+  /** Session setting: every child's end and escalations queue a run here (docs/agent-to-agent.md). */
+  wake_on_child_events: boolean;
   created_at: string;
   updated_at: string;
 }

@@ -34,7 +34,7 @@ describe("embedded runtime: tools", () => {
 
     const first = server.requests.at(-3)!.body;
     // The test plugin's tools, plus the built-in orchestration-tools plugin's (docs/agent-to-agent.md).
-    const orchestration = ["reply_parent", "sessions_history", "sessions_list", "sessions_send", "sessions_spawn", "sessions_wait"];
+    const orchestration = ["escalations_resolve", "reply_parent", "sessions_history", "sessions_list", "sessions_send", "sessions_spawn", "sessions_wait"];
     assert.deepEqual(first.tools?.map((t) => t.function.name).sort(), ["add", "explode", "whoami", ...orchestration].sort());
     assert.deepEqual(first.tools?.find((t) => t.function.name === "add")?.function.parameters, {
       type: "object", properties: { a: { type: "number" }, b: { type: "number" } }, required: ["a", "b"], additionalProperties: false,

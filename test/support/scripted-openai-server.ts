@@ -45,6 +45,8 @@ export interface ScriptedServer {
   requests: RecordedRequest[];
   /** Queue replies; each request takes the next one. With none left, the server answers 500. */
   script(...replies: ScriptedReply[]): void;
+  /** Answer requests the script has no reply left for by calling `decide` (a model that reacts to what it is sent). */
+  fallback(decide: ((body: RecordedRequest["body"]) => ScriptedReply) | null): void;
   /** Replies nobody asked for; clears them. */
   unused(): ScriptedReply[];
   close(): Promise<void>;
@@ -57,6 +59,7 @@ export async function startScriptedOpenAIServer(): Promise<ScriptedServer> {
   const queue: ScriptedReply[] = [];
   const requests: RecordedRequest[] = [];
   const open = new Set<ServerResponse>();
+  let decide: ((body: RecordedRequest["body"]) => ScriptedReply) | null = null;
 
   const server = createServer(async (req, res) => {
     if (req.method === "GET" && req.url === "/v1/models") {
@@ -78,7 +81,7 @@ export async function startScriptedOpenAIServer(): Promise<ScriptedServer> {
       open.delete(res);
       endExchange();
     });
-    const reply = queue.shift() ?? { kind: "error", status: 500, message: "the scripted server has no reply left for this request" };
+    const reply = queue.shift() ?? decide?.(recorded.body) ?? { kind: "error", status: 500, message: "the scripted server has no reply left for this request" };
     await respond(reply, recorded, res);
   });
 
@@ -88,6 +91,7 @@ export async function startScriptedOpenAIServer(): Promise<ScriptedServer> {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     requests,
     script: (...replies) => void queue.push(...replies),
+    fallback: (fn) => void (decide = fn),
     unused: () => queue.splice(0),
     close: async () => {
       for (const res of open) res.destroy();

@@ -98,6 +98,17 @@ export interface CreateSessionInput {
   cwd?: string;
   /** What a message does while the session is busy (default "enqueue"). */
   multitask?: MultitaskPolicy;
+  /** Queue a run here when a child ends or raises an escalation. */
+  wake_on_child_events?: boolean;
+}
+
+export interface SpawnRequest {
+  task: string;
+  provider?: string;
+  cwd?: string;
+  model?: string;
+  /** Queue a run in the parent session when this child ends or raises an escalation. */
+  wake_parent?: boolean;
 }
 
 export interface SessionResponse {
@@ -230,11 +241,11 @@ export class AgentdClient {
   }
 
   // --- agent to agent (docs/agent-to-agent.md)
-  spawnSession(parentRunId: string, input: { task: string; provider?: string; cwd?: string; model?: string }, opts: RequestOptions = {}): Promise<SpawnResponse> {
+  spawnSession(parentRunId: string, input: SpawnRequest, opts: RequestOptions = {}): Promise<SpawnResponse> {
     return this.mutate("POST", `/runs/${seg(parentRunId)}/spawn`, input, opts);
   }
   /** A child of a session from outside any run (`POST /sessions/:id/spawn`). */
-  spawnFromSession(parentSessionId: string, input: { task: string; provider?: string; cwd?: string; model?: string }, opts: RequestOptions = {}): Promise<SpawnResponse> {
+  spawnFromSession(parentSessionId: string, input: SpawnRequest, opts: RequestOptions = {}): Promise<SpawnResponse> {
     return this.mutate("POST", `/sessions/${seg(parentSessionId)}/spawn`, input, opts);
   }
   sendToSession(sessionId: string, input: { text: string }, opts: RequestOptions = {}): Promise<MessageRunResponse> {

@@ -13,6 +13,7 @@ export const SpawnBody = Type.Object(
     provider: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: "^[a-z0-9][a-z0-9_-]*$", description: '"auto" or a registered provider; default: the parent session\'s' })),
     cwd: Type.Optional(Cwd),
     model: Type.Optional(ModelName),
+    wake_parent: Type.Optional(Type.Boolean({ description: "queue a run in the parent session when this child ends or raises an escalation (default false)" })),
     idempotency_key: Type.Optional(IdempotencyKey),
   },
   strict,

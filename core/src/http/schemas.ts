@@ -40,6 +40,7 @@ export const CreateSessionBody = Type.Object(
     model: Type.Optional(ModelName),
     cwd: Type.Optional(Cwd),
     multitask: Type.Optional(Multitask),
+    wake_on_child_events: Type.Optional(Type.Boolean({ description: "queue a run in this session when a child ends or raises an escalation (default false)" })),
     idempotency_key: Type.Optional(IdempotencyKey),
   },
   strict,

@@ -15,6 +15,7 @@ import { RunService } from "../services/runs.ts";
 import { StreamBudget } from "../streaming/stream-budget.ts";
 import { StreamLimiter } from "../streaming/stream-limits.ts";
 import { SessionService } from "../services/sessions.ts";
+import { ParentWake } from "../services/wake.ts";
 import type { Gateway } from "./gateway.ts";
 
 /** The services plugins and routes use, wired once storage is open. */
@@ -45,7 +46,8 @@ export function createServices(gateway: Gateway, log: Logger): Services {
   const sessions = new SessionService(db);
   const runs = new RunService(db, sessions, gateway.hooks, gateway.providers, gateway.config);
   tapDefaultRouting(gateway.hooks); // after every plugin's taps: the built-in order answers last
-  const approvals = new ApprovalService(db, sessions, gateway.hooks, log);
+  const wake = new ParentWake(runs);
+  const approvals = new ApprovalService(db, sessions, gateway.hooks, log, wake);
   runs.onFinishInTx(approvals.closeForFinishedRun);
   const streams = new StreamLimiter(gateway.config.maxStreamsPerPrincipal);
   const executor = new RunExecutor(db, runs, sessions, approvals, gateway.providers, gateway.hooks, {
@@ -59,10 +61,10 @@ export function createServices(gateway: Gateway, log: Logger): Services {
   }, log);
   const queue = new RunQueue(gateway.config.maxConcurrency, runs, executor.execute, log);
   runs.attachQueue(queue);
-  runs.onFinishInTx(announceToParent);
+  runs.onFinishInTx((w, run) => announceToParent(w, run, wake));
   const control = new RunControl(runs, queue, executor, db);
   runs.attachInterrupter(async (busy, actor, reason) => void (await Promise.all(busy.map((run) => control.cancel(runs.find(run.id) ?? run, actor, reason).catch(() => undefined)))));
   const orchestration = new OrchestrationService(db, sessions, runs, gateway.hooks, gateway.providers);
-  const escalations = new EscalationService(db, sessions, runs, orchestration, gateway.hooks, approvals);
+  const escalations = new EscalationService(db, sessions, runs, orchestration, gateway.hooks, approvals, wake);
   return { db, events, sessions, runs, idempotency: new IdempotencyService(storage), queue, executor, control, orchestration, escalations, approvals, retention: new EventRetention(db, gateway.config.eventRetentionDays), streams, streamBudget: new StreamBudget(gateway.config.maxStreamBufferBytes, log) };
 }

@@ -1,14 +1,16 @@
 import type { Run } from "../types.ts";
 import type { Writer } from "./db.ts";
 import { now, toSession } from "./rows.ts";
+import type { ParentWake } from "./wake.ts";
 
 /**
  * Tell the parent session that a child session's run ended: one `child.run.completed|failed|canceled`
  * event in the parent session. Called inside the transaction that finishes the run (RunService.finish),
  * so the announcement and the run's end are stored together or not at all: a crash can neither lose
- * it nor, thanks to the `announcements` row keyed by the run, repeat it.
+ * it nor, thanks to the `announcements` row keyed by the run, repeat it. A parent that asked to be
+ * woken gets its wake run queued under the same guard.
  */
-export function announceToParent(w: Writer, run: Run): void {
+export function announceToParent(w: Writer, run: Run, wake?: ParentWake): void {
   const row = w.tx.get("SELECT * FROM sessions WHERE id = ?", [run.session_id]);
   if (!row) return;
   const child = toSession(row);
@@ -24,4 +26,5 @@ export function announceToParent(w: Writer, run: Run): void {
     error: run.error,
     canceled_by: run.canceled_by,
   });
+  wake?.childEnded(w, child, run);
 }

@@ -13,6 +13,7 @@ import { insertNote, toEscalation } from "./escalation-rows.ts";
 import { newId } from "./ids.ts";
 import { now } from "./rows.ts";
 import type { SessionService } from "./sessions.ts";
+import type { ParentWake } from "./wake.ts";
 
 export interface ApprovalWaitOptions {
   /** Declined with a reason after this long without an answer. */
@@ -48,6 +49,7 @@ export class ApprovalService {
     private readonly sessions: SessionService,
     private readonly hooks: GatewayHooks,
     private readonly log: Logger,
+    private readonly wake: ParentWake,
   ) {}
 
   /** Ask, and wait for the answer: a session grant, a policy tap, a person, the parent, or the timeout. */
@@ -90,6 +92,7 @@ export class ApprovalService {
       } else {
         w.tx.run("UPDATE runs SET waiting = ? WHERE id = ? AND status = 'running'", [JSON.stringify(waiting), run.id]);
         w.event(session.id, run.id, "run.waiting", { run_id: run.id, waiting });
+        if (parent) this.wake.escalationRaised(w, session, toEscalation(w.tx.get("SELECT * FROM escalations WHERE id = ?", [id])!));
       }
     }).catch((err: unknown) => {
       this.waiters.get(id)?.release(); // the question was never stored: stop listening

@@ -9,6 +9,7 @@ import type { OrchestrationService } from "./orchestration.ts";
 import { now } from "./rows.ts";
 import type { RunService } from "./runs.ts";
 import type { MutationOptions, SessionService } from "./sessions.ts";
+import type { ParentWake } from "./wake.ts";
 
 export interface EscalationRequested {
   escalation: Escalation;
@@ -39,6 +40,7 @@ export class EscalationService {
     private readonly orchestration: OrchestrationService,
     private readonly hooks: GatewayHooks,
     private readonly approvals: ApprovalService,
+    private readonly wake: ParentWake,
   ) {}
 
   /** `POST /runs/:id/reply-parent`: the daemon finds the parent; `onEscalate` taps may decide at once. */
@@ -75,6 +77,8 @@ export class EscalationService {
         escalation = resolved.escalation;
         result.escalation = escalation;
         if (resolved.message && resolved.run) result.answer = { message: resolved.message, run: resolved.run };
+      } else {
+        this.wake.escalationRaised(w, childSession, escalation);
       }
       opts.inTx?.(w.tx, result);
       return result;

@@ -13,6 +13,8 @@ export interface SpawnInput {
   provider?: string;
   cwd?: string;
   model?: string;
+  /** Wake the parent session when this child ends or raises an escalation (services/wake.ts). */
+  wake_parent?: boolean;
 }
 
 export interface Spawned {
@@ -103,7 +105,7 @@ export class OrchestrationService {
       const session = this.sessions.insert(
         w.tx,
         w.event,
-        { title: titleOf(request.task), provider: request.provider, model: request.model, cwd: request.cwd, parent: { session: parentSession, runId: parent?.id ?? null } },
+        { title: titleOf(request.task), provider: request.provider, model: request.model, cwd: request.cwd, parent: { session: parentSession, runId: parent?.id ?? null }, wakeParent: input.wake_parent },
         parentSession.owner,
       );
       const { message, run } = this.runs.insertQueued(
@@ -119,6 +121,7 @@ export class OrchestrationService {
         task: request.task,
         provider: request.provider,
         depth: session.depth,
+        wake_parent: session.wake_parent,
       });
       const result: Spawned = { session, run, message };
       opts.inTx?.(w.tx, result);

@@ -19,6 +19,8 @@ export function toSession(r: Row): Session {
     root_session_id: str(r.root_session_id),
     depth: Number(r.depth),
     multitask: (r.multitask ?? "enqueue") as Session["multitask"],
+    wake_parent: Number(r.wake_parent ?? 0) === 1,
+    wake_on_child_events: Number(r.wake_on_child_events ?? 0) === 1,
     created_at: str(r.created_at),
     updated_at: str(r.updated_at),
   };

@@ -12,6 +12,10 @@ export interface CreateSessionInput {
   cwd?: string | null;
   multitask?: MultitaskPolicy;
   parent?: { session: Session; runId: string | null };
+  /** A child that wakes its parent session when it ends or asks (spawn's `wake_parent`). */
+  wakeParent?: boolean;
+  /** Be woken by every child (session create's `wake_on_child_events`). */
+  wakeOnChildEvents?: boolean;
 }
 
 /** A mutation's extras: who acts, and a hook to write more rows in the same transaction (idempotency). */
@@ -51,14 +55,16 @@ export class SessionService {
       root_session_id: parent ? parent.session.root_session_id : id,
       depth: parent ? parent.session.depth + 1 : 0,
       multitask: input.multitask ?? "enqueue",
+      wake_parent: parent !== undefined && input.wakeParent === true,
+      wake_on_child_events: input.wakeOnChildEvents === true,
       created_at: t,
       updated_at: t,
     };
     tx.run(
-      `INSERT INTO sessions (id, title, provider, model, cwd, owner, parent_session_id, parent_run_id, root_session_id, depth, multitask, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO sessions (id, title, provider, model, cwd, owner, parent_session_id, parent_run_id, root_session_id, depth, multitask, wake_parent, wake_on_child_events, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [session.id, session.title, session.provider, session.model, session.cwd, session.owner, session.parent_session_id,
-        session.parent_run_id, session.root_session_id, session.depth, session.multitask, session.created_at, session.updated_at],
+        session.parent_run_id, session.root_session_id, session.depth, session.multitask, session.wake_parent ? 1 : 0, session.wake_on_child_events ? 1 : 0, session.created_at, session.updated_at],
     );
     event(session.id, null, "session.created", { session });
     return session;

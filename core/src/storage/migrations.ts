@@ -140,6 +140,14 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "runs.pid_start: when the run's process started, so recovery kills only that process",
     sql: `ALTER TABLE runs ADD COLUMN pid_start TEXT`,
   },
+  {
+    version: 6,
+    name: "parents that wake: a child asks to wake its parent (spawn), a session asks to be woken by its children",
+    sql: `
+      ALTER TABLE sessions ADD COLUMN wake_parent INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE sessions ADD COLUMN wake_on_child_events INTEGER NOT NULL DEFAULT 0
+    `,
+  },
   // Version 7, not 3: versions 3-6 were reserved by work merged in parallel (same release).
   {
     version: 7,

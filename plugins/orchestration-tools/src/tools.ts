@@ -1,4 +1,4 @@
-import { ESCALATION_KINDS, type EscalationKind, type Gateway, type ToolDefinition } from "@agentd/core";
+import { ESCALATION_DECISIONS, ESCALATION_KINDS, type EscalationDecisionKind, type EscalationKind, type Gateway, type ToolDefinition } from "@agentd/core";
 import { waitForRuns } from "./wait.ts";
 
 const obj = (properties: Record<string, unknown>, required: string[] = []): Record<string, unknown> => ({ type: "object", properties, required, additionalProperties: false });
@@ -14,11 +14,17 @@ export function orchestrationTools(gateway: Gateway): ToolDefinition[] {
   return [
     {
       name: "sessions_spawn",
-      description: "Start a child agent session with a task. Returns its session_id and run_id; use sessions_wait to get its result.",
-      parameters: obj({ task: str("What the child agent should do"), provider: str('Provider for the child ("auto", "embedded", "codex", ...); default: yours'), model: str("Model for the child; default: yours") }, ["task"]),
+      description: "Start a child agent session with a task. Returns its session_id and run_id; use sessions_wait to get its result, or set wake_parent and end your turn: your session is woken with a new run when the child ends or asks something.",
+      parameters: obj({
+        task: str("What the child agent should do"),
+        provider: str('Provider for the child ("auto", "embedded", "codex", ...); default: yours'),
+        model: str("Model for the child; default: yours"),
+        wake_parent: { type: "boolean", description: "Queue a run in your session when the child ends or raises an escalation (default false)" },
+      }, ["task"]),
       async execute(args, ctx) {
-        const { session, run } = await svc().orchestration.spawn(ctx.run.id, { task: String(args.task), provider: args.provider as string | undefined, model: args.model as string | undefined }, { actor: ctx.principal });
-        return { session_id: session.id, run_id: run.id, status: run.status, depth: session.depth };
+        const input = { task: String(args.task), provider: args.provider as string | undefined, model: args.model as string | undefined, wake_parent: args.wake_parent === true };
+        const { session, run } = await svc().orchestration.spawn(ctx.run.id, input, { actor: ctx.principal });
+        return { session_id: session.id, run_id: run.id, status: run.status, depth: session.depth, wake_parent: session.wake_parent };
       },
     },
     {
@@ -77,6 +83,20 @@ export function orchestrationTools(gateway: Gateway): ToolDefinition[] {
       async execute(args, ctx) {
         const r = await svc().escalations.request(ctx.run.id, { text: String(args.text), kind: args.request_kind as EscalationKind }, { actor: ctx.principal });
         return { escalation_id: r.escalation.id, status: r.escalation.status, decision: r.escalation.decision, decision_text: r.escalation.decision_text };
+      },
+    },
+    {
+      name: "escalations_resolve",
+      description: "Decide an escalation a child session raised to you (its id is in the message that woke you, or in sessions_wait's pending_escalations). A native approval takes approve, approve_for_session or deny; a question takes answer with text.",
+      parameters: obj({
+        escalation_id: str("The escalation to decide"),
+        decision: { type: "string", enum: [...ESCALATION_DECISIONS] },
+        text: { type: "string", maxLength: 100_000, description: "Why, or the answer itself (required for answer)" },
+      }, ["escalation_id", "decision"]),
+      async execute(args, ctx) {
+        const input = { decision: args.decision as EscalationDecisionKind, text: typeof args.text === "string" ? args.text : "" };
+        const r = await svc().escalations.resolve(String(args.escalation_id), input, { actor: ctx.principal });
+        return { escalation_id: r.escalation.id, status: r.escalation.status, decision: r.escalation.decision, delivered_run_id: r.run?.id ?? null };
       },
     },
   ];

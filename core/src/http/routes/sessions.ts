@@ -24,7 +24,7 @@ export function sessionRoutes(router: Router, gateway: Gateway): void {
     await mutate(ctx, svc().idempotency, {
       status: 201,
       render: (session) => ({ session }),
-      perform: (inTx) => svc().sessions.create(body, { actor: state(ctx).principal, inTx }),
+      perform: (inTx) => svc().sessions.create({ ...body, wakeOnChildEvents: body.wake_on_child_events }, { actor: state(ctx).principal, inTx }),
     });
   });
 

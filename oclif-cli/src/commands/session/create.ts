@@ -15,13 +15,15 @@ export default class SessionCreateCommand extends BaseCommand<typeof SessionCrea
     title: Flags.string({ summary: "A title for people." }),
     model: Flags.string({ summary: "Model name passed to the provider." }),
     multitask: Flags.string({ summary: "What a message does while a run is busy: enqueue (default), reject or interrupt.", options: ["enqueue", "reject", "interrupt"] }),
+    "wake-on-child-events": Flags.boolean({ summary: "Queue a run in this session when one of its children ends or raises an escalation." }),
     "idempotency-key": Flags.string({ summary: "Idempotency key (generated when omitted; reused on retries)." }),
   };
 
   async run(): Promise<void> {
     const { provider, cwd, title, model } = this.flags;
     const multitask = this.flags.multitask as "enqueue" | "reject" | "interrupt" | undefined;
-    const res = await this.client.createSession({ provider, cwd, title, model, ...(multitask ? { multitask } : {}) }, { idempotencyKey: this.flags["idempotency-key"] });
+    const wake = this.flags["wake-on-child-events"] ? { wake_on_child_events: true } : {};
+    const res = await this.client.createSession({ provider, cwd, title, model, ...(multitask ? { multitask } : {}), ...wake }, { idempotencyKey: this.flags["idempotency-key"] });
     this.output(res, (r: SessionResponse) => sessionView(r.session));
   }
 }

@@ -24,11 +24,12 @@ export default class ToolSessionSpawnCommand extends BaseCommand<typeof ToolSess
     provider: Flags.string({ summary: 'Provider for the child ("auto", "embedded", "codex", "claude-code", ...); default: the parent session\'s.' }),
     cwd: Flags.string({ summary: "Working directory for the child; default: the parent session's. A relative path is resolved against the current directory (the daemon requires absolute paths).", parse: async (input) => resolve(input) }),
     model: Flags.string({ summary: "Model for the child; default: the parent session's." }),
+    "wake-parent": Flags.boolean({ summary: "Queue a run in the parent session when the child ends or raises an escalation (its prompt carries the result or question)." }),
     "idempotency-key": Flags.string({ summary: "Idempotency key (generated when omitted)." }),
   };
 
   async run(): Promise<void> {
-    const input = { task: this.flags.task, provider: this.flags.provider, cwd: this.flags.cwd, model: this.flags.model };
+    const input = { task: this.flags.task, provider: this.flags.provider, cwd: this.flags.cwd, model: this.flags.model, ...(this.flags["wake-parent"] ? { wake_parent: true } : {}) };
     const opts = { idempotencyKey: this.flags["idempotency-key"] };
     const sessionId = this.flags["parent-session-id"];
     const runId = this.flags["parent-run-id"] ?? (sessionId ? undefined : process.env.AGENTD_RUN_ID || undefined);
