@@ -90,6 +90,8 @@ describe("claude-code permission requests are native approvals", { skip: availab
     const pending = (await client.get(`/sessions/${parent}/escalations?status=pending`)).body.escalations;
     assert.deepEqual(pending.map((e: any) => e.id), [waiting.escalation_id]);
     assert.match(pending[0].text, /use the tool Write .*denied\.txt/);
+    const d = await client.get(`/runs/${runId}/diagnose`);
+    assert.match(d.body.diagnostics.likely_issue, new RegExp(`waiting for approval to use the tool Write .*denied\\.txt.* \\(escalation ${waiting.escalation_id}, raised to session ${parent}`));
 
     const resolved = await client.post(`/escalations/${waiting.escalation_id}/resolve`, { decision: "deny", text: "not in this repository" });
     assert.equal(resolved.status, 200, JSON.stringify(resolved.body));
