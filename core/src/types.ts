@@ -125,13 +125,16 @@ export const ESCALATION_STATUSES: readonly EscalationStatus[] = ["pending", "res
 
 /** What a provider asks a human (or a policy, or the parent agent) to allow. */
 export interface ApprovalRequest {
-  /** A shell command, or a set of file changes (a patch). */
-  kind: "command" | "file_change";
+  /** A shell command, a set of file changes (a patch), or another tool call (`tool` with its `input`). */
+  kind: "command" | "file_change" | "tool";
   command?: string;
   cwd?: string;
   /** The agent's own justification. */
   reason?: string;
   changes?: Array<{ path: string; kind?: string }>;
+  /** kind "tool": the agent's tool name (e.g. Claude Code's `Write`) and the input it would be called with. */
+  tool?: string;
+  input?: Record<string, unknown>;
 }
 
 /** The answer a provider receives for an approval request. */

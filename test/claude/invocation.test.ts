@@ -1,10 +1,11 @@
-// How the claude-code provider calls claude: argv (no prompt in it), the MCP config (no secret in
-// it) and finding the binary. Pure functions, no binary needed.
+// How the claude-code provider calls claude: argv (no prompt and no secret in it), the permission
+// bridge's --mcp-config file and loopback listener, and finding the binary. No binary needed.
 import assert from "node:assert/strict";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { buildArgs, PERMISSION_SERVER, PERMISSION_TOOL, permissionMcpConfig, resolveClaudeBin } from "../../plugins/provider-claude-code/src/invocation.ts";
+import { buildArgs, PERMISSION_SERVER, PERMISSION_TOOL, resolveClaudeBin } from "../../plugins/provider-claude-code/src/invocation.ts";
+import { startPermissionBridge } from "../../plugins/provider-claude-code/src/permission-bridge.ts";
 import { cleanup, tempDir } from "../support/daemon.ts";
 
 const base = { allowedTools: [], extraArgs: [], sessionId: null, mcpConfig: null };
@@ -27,9 +28,33 @@ describe("claude invocation", () => {
     ]);
   });
 
-  it("the MCP config starts the permission server with node and carries no token", () => {
-    const config = JSON.parse(permissionMcpConfig(42));
-    assert.deepEqual(config, { mcpServers: { agentd: { type: "stdio", command: process.execPath, args: [PERMISSION_SERVER], env: { AGENTD_PERMISSION_TIMEOUT_S: "42" } } } });
+  it("the permission bridge: a 0600 --mcp-config file with the loopback URL and secret; only the secret's holder is answered", async () => {
+    const seen: unknown[] = [];
+    const bridge = await startPermissionBridge(async (req) => {
+      seen.push(req);
+      return { behavior: "allow", updatedInput: req.input };
+    });
+    try {
+      assert.equal(statSync(bridge.mcpConfigPath).mode & 0o777, 0o600);
+      const config = JSON.parse(readFileSync(bridge.mcpConfigPath, "utf8"));
+      const server = config.mcpServers.agentd;
+      assert.deepEqual([server.type, server.command, server.args], ["stdio", process.execPath, [PERMISSION_SERVER]]);
+      const { AGENTD_PERMISSION_URL: url, AGENTD_PERMISSION_SECRET: secret } = server.env;
+      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/permission$/);
+      assert.match(secret, /^[0-9a-f]{64}$/);
+      const post = (auth: string, body: string) => fetch(url, { method: "POST", headers: { authorization: auth, "content-type": "application/json" }, body });
+      const wrong = await post("Bearer nope", JSON.stringify({ tool_name: "Bash", input: {} }));
+      assert.equal(wrong.status, 401);
+      const bad = await post(`Bearer ${secret}`, JSON.stringify({ input: [] }));
+      assert.equal(bad.status, 400);
+      assert.match((await bad.json()).error.message, /tool_name must be a non-empty string/);
+      const ok = await post(`Bearer ${secret}`, JSON.stringify({ tool_name: "Write", input: { file_path: "/x" }, tool_use_id: "t1" }));
+      assert.deepEqual(await ok.json(), { behavior: "allow", updatedInput: { file_path: "/x" } });
+      assert.deepEqual(seen, [{ tool_name: "Write", input: { file_path: "/x" }, tool_use_id: "t1" }]);
+    } finally {
+      await bridge.close();
+    }
+    assert.equal(existsSync(bridge.mcpConfigPath), false, "the config file goes with the turn");
     assert.equal(PERMISSION_TOOL, "mcp__agentd__permission");
   });
 

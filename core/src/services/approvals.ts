@@ -29,11 +29,28 @@ export const isNativeDecision = (d: EscalationDecisionKind): d is NativeDecision
 /** Requests that count as "the same" for a session-wide grant: same kind and same command or files. */
 export function approvalKey(a: ApprovalRequest): string {
   if (a.kind === "command") return `command:${a.command ?? ""}`;
+  if (a.kind === "tool") return `tool:${a.tool ?? ""}:${stableJson(a.input ?? {})}`;
   return `file_change:${(a.changes ?? []).map((c) => c.path).sort().join("\n")}`;
 }
 
+/** JSON with object keys sorted, so the same tool input always gives the same grant key. */
+function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(",")}]`;
+  if (v && typeof v === "object") return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`).join(",")}}`;
+  return JSON.stringify(v) ?? "null";
+}
+
+/** A tool call in one short line: the tool and its input, cut at 500 characters. */
+export function toolCallSummary(a: ApprovalRequest): string {
+  const input = JSON.stringify(a.input ?? {});
+  return `${a.tool ?? "?"} ${input.length > 500 ? `${input.slice(0, 500)}...` : input}`;
+}
+
 export function describeApproval(a: ApprovalRequest): string {
-  const what = a.kind === "command" ? `run the command \`${a.command ?? "?"}\`${a.cwd ? ` in ${a.cwd}` : ""}` : `change ${(a.changes ?? []).map((c) => c.path).join(", ") || "files"}`;
+  const what =
+    a.kind === "command" ? `run the command \`${a.command ?? "?"}\`${a.cwd ? ` in ${a.cwd}` : ""}`
+    : a.kind === "tool" ? `use the tool ${toolCallSummary(a)}`
+    : `change ${(a.changes ?? []).map((c) => c.path).join(", ") || "files"}`;
   return `approval requested to ${what}${a.reason ? `; reason: ${a.reason}` : ""}`;
 }
 

@@ -1,21 +1,18 @@
 #!/usr/bin/env node
 // agentd's permission tool for Claude Code: a minimal MCP server on stdio (newline-delimited
 // JSON-RPC) that claude starts for one turn (--mcp-config, --permission-prompt-tool
-// mcp__agentd__permission). Each permission request becomes an agentd escalation of kind
-// "permission_request" raised to the run's parent session (POST /runs/:id/reply-parent, with the run's own
-// token from the environment claude passes on); the decision resolved over REST is claude's answer:
-// approve -> allow, deny / answer -> deny with the text. See docs/claude-code-provider.md.
+// mcp__agentd__permission). Each permission request is forwarded to the run's provider over its
+// per-run loopback listener (AGENTD_PERMISSION_URL, with the per-run AGENTD_PERMISSION_SECRET from
+// the --mcp-config file); the provider asks agentd's native approval API and the reply, held until
+// someone decides, is claude's answer. See docs/claude-code-provider.md.
 // Plain JavaScript so claude can start it with `node` alone.
+import { request } from "node:http";
 import { createInterface } from "node:readline";
 
-const URL_BASE = process.env.AGENTCTL_URL ?? process.env.AGENTD_URL;
-const TOKEN = process.env.AGENTCTL_AUTH_TOKEN;
-const RUN_ID = process.env.AGENTD_RUN_ID;
-const TIMEOUT_MS = Number(process.env.AGENTD_PERMISSION_TIMEOUT_S ?? 600) * 1000;
-const POLL_MS = 250;
+const URL_ = process.env.AGENTD_PERMISSION_URL;
+const SECRET = process.env.AGENTD_PERMISSION_SECRET;
 
 const send = (message) => process.stdout.write(`${JSON.stringify({ jsonrpc: "2.0", ...message })}\n`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const TOOL = {
   name: "permission",
@@ -27,56 +24,41 @@ const TOOL = {
   },
 };
 
-async function call(method, path, body) {
-  const res = await fetch(`${URL_BASE}${path}`, {
-    method,
-    headers: { ...(body ? { "content-type": "application/json" } : {}), ...(TOKEN ? { authorization: `Bearer ${TOKEN}` } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
+const deny = (message) => ({ behavior: "deny", message });
+
+/** POST with node:http, not fetch: the answer may take longer than fetch's 300 s header timeout. */
+function post(body) {
+  return new Promise((resolve, reject) => {
+    const data = JSON.stringify(body);
+    const req = request(URL_, { method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(data), authorization: `Bearer ${SECRET}` } }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (c) => (text += c));
+      res.on("end", () => resolve({ status: res.statusCode, text }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(data);
   });
-  const text = await res.text();
+}
+
+/** One permission request: ask the provider, wait for its answer, answer claude. Never throws. */
+async function decide({ tool_name: toolName, input, tool_use_id: toolUseId }) {
+  if (!URL_ || !SECRET) return deny("agentd permission tool: AGENTD_PERMISSION_URL / AGENTD_PERMISSION_SECRET are missing (not started by agentd?), so nobody can be asked; the tool is denied");
+  let got;
+  try {
+    got = await post({ tool_name: toolName, input: input ?? {}, tool_use_id: toolUseId });
+  } catch (err) {
+    return deny(`agentd permission tool: the run's provider did not answer (${err.message}; the run ended?); ${toolName} is denied`);
+  }
   let json = null;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(got.text);
   } catch {
     /* not JSON */
   }
-  return { status: res.status, json, text };
-}
-
-const deny = (message) => ({ behavior: "deny", message });
-
-/** One permission request: escalate, wait for the decision, answer claude. Never throws. */
-async function decide({ tool_name: toolName, input, tool_use_id: toolUseId }) {
-  if (!URL_BASE || !RUN_ID) return deny("agentd permission tool: AGENTCTL_URL / AGENTD_RUN_ID are missing, so nobody can be asked; the tool is denied");
-  const summary = JSON.stringify(input ?? {});
-  const text = `Claude Code asks permission to use ${toolName}: ${summary.length > 2000 ? `${summary.slice(0, 2000)}...` : summary}`;
-  let asked;
-  try {
-    asked = await call("POST", `/runs/${encodeURIComponent(RUN_ID)}/reply-parent`, { text, request_kind: "permission_request", idempotency_key: `claude-permission-${RUN_ID}-${toolUseId ?? Date.now()}` });
-  } catch (err) {
-    return deny(`agentd permission tool: the daemon did not answer (${err.message}); the tool is denied`);
-  }
-  if (asked.status === 409 && /no parent session/.test(asked.text)) {
-    return deny(`agentd: this run's session has no parent session that could approve ${toolName}, so it is denied; an operator can allow it with --claude-allowed-tools or --claude-permission-mode`);
-  }
-  if (asked.status !== 201 || !asked.json?.escalation) return deny(`agentd permission tool: the escalation could not be created (HTTP ${asked.status}: ${asked.json?.error?.message ?? asked.text}); the tool is denied`);
-  let escalation = asked.json.escalation;
-  const end = Date.now() + TIMEOUT_MS;
-  while (escalation.status !== "resolved") {
-    if (Date.now() > end) return deny(`agentd: nobody answered escalation ${escalation.id} within ${TIMEOUT_MS / 1000} s, so ${toolName} is denied`);
-    await sleep(POLL_MS);
-    try {
-      const got = await call("GET", `/escalations/${encodeURIComponent(escalation.id)}`);
-      if (got.status === 200 && got.json?.escalation) escalation = got.json.escalation;
-      else if (got.status === 401 || got.status === 404) return deny(`agentd: escalation ${escalation.id} can no longer be read (HTTP ${got.status}: the run ended?); ${toolName} is denied`);
-    } catch {
-      /* the daemon is restarting or busy: keep waiting until the timeout */
-    }
-  }
-  const by = escalation.decided_by ?? "the parent";
-  if (escalation.decision === "approve") return { behavior: "allow", updatedInput: input ?? {} };
-  const why = escalation.decision_text ? `: ${escalation.decision_text}` : "";
-  return deny(`${escalation.decision === "deny" ? "denied" : "not approved; the answer was"} by ${by} (escalation ${escalation.id})${why}`);
+  if (got.status === 200 && (json?.behavior === "allow" || json?.behavior === "deny")) return json;
+  return deny(`agentd permission tool: the request was refused (HTTP ${got.status}: ${json?.error?.message ?? got.text}); ${toolName} is denied`);
 }
 
 for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {

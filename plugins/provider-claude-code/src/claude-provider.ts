@@ -6,7 +6,9 @@ import { childEnv } from "@agentd/plugin-provider-codex/invocation";
 import { RunProcesses, stopProcessTree, sweep } from "@agentd/plugin-provider-codex/process-tree";
 import { StderrTail } from "@agentd/plugin-provider-codex/stderr-tail";
 import { execa } from "execa";
-import { buildArgs, permissionMcpConfig, PERMISSION_TOOL, resolveClaudeBin, type ClaudeConfig } from "./invocation.ts";
+import { buildArgs, PERMISSION_TOOL, resolveClaudeBin, type ClaudeConfig } from "./invocation.ts";
+import { startPermissionBridge, type PermissionBridge } from "./permission-bridge.ts";
+import { toApprovalRequest, toClaudeDecision, type ClaudePermissionDecision, type ClaudePermissionRequest } from "./permissions.ts";
 import { ClaudeTurnReader, type RunEventOut } from "./stream-events.ts";
 
 /** The stored session id when a session has none (a lost claude session is reset to this). */
@@ -46,13 +48,54 @@ async function runTurn(ctx: RunContext, config: ClaudeConfig, invocation: (extra
   if (ctx.signal.aborted) throw ctx.signal.reason;
 
   const sessionId = ctx.threadId || null;
+  const emits: Promise<void>[] = [];
+  const emit = (e: RunEventOut): void => {
+    emits.push(ctx.emit(e.eventType, e.data).catch((err: unknown) => ctx.log.warn("claude event not recorded", { run_id: ctx.run.id, event_type: e.eventType, error: String(err) })));
+  };
+  const bridge = config.permissionPrompt ? await startPermissionBridge((req, gone) => decidePermission(ctx, config, cwd, req, gone, emit)) : null;
+  try {
+    return await spawnTurn(ctx, config, invocation, found, cwd, sessionId, bridge, emit, emits);
+  } finally {
+    await bridge?.close();
+  }
+}
+
+/**
+ * One permission request of claude, as a native approval: it waits (run.waiting) in the parent
+ * session or, without parent, in the run's own session; session grants and onEscalate policies
+ * answer at once. Never throws: anything but an approval is a denial claude reads.
+ */
+async function decidePermission(ctx: RunContext, config: ClaudeConfig, cwd: string, req: ClaudePermissionRequest, gone: AbortSignal, emit: (e: RunEventOut) => void): Promise<ClaudePermissionDecision> {
+  try {
+    const answer = await ctx.requestApproval(toApprovalRequest(req, cwd), { timeoutMs: config.permissionTimeoutS * 1000, signal: gone });
+    const decision = toClaudeDecision(answer, req);
+    emit({ eventType: "tool.approval", data: { tool_use_id: req.tool_use_id ?? null, tool_name: req.tool_name, escalation_id: answer.escalation_id, decision: answer.decision, claude_behavior: decision.behavior, decided_by: answer.decided_by, text: answer.text } });
+    return decision;
+  } catch (err) {
+    // Canceled, or claude gone: the escalation is closed by the approval service.
+    ctx.log.info("claude permission request not answered", { run_id: ctx.run.id, tool_name: req.tool_name, reason: String(err) });
+    return { behavior: "deny", message: `agentd: the permission request for ${req.tool_name} was not answered (${err instanceof Error ? err.message : String(err)}); nothing was approved` };
+  }
+}
+
+async function spawnTurn(
+  ctx: RunContext,
+  config: ClaudeConfig,
+  invocation: (extra: Record<string, unknown>) => Record<string, unknown>,
+  found: { path: string; version: string },
+  cwd: string,
+  sessionId: string | null,
+  bridge: PermissionBridge | null,
+  emit: (e: RunEventOut) => void,
+  emits: Promise<void>[],
+): Promise<ProviderResult> {
   const args = buildArgs({
     model: ctx.run.model ?? ctx.session.model ?? config.model,
     permissionMode: config.permissionMode,
     allowedTools: config.allowedTools,
     extraArgs: config.extraArgs,
     sessionId,
-    mcpConfig: config.permissionPrompt ? permissionMcpConfig(config.permissionTimeoutS) : null,
+    mcpConfig: bridge?.mcpConfigPath ?? null,
   });
   ctx.setDiagnostics(invocation({ bin: found.path, version: found.version, argv: [found.path, ...args], prompt_chars: ctx.prompt.length }));
   const reader = new ClaudeTurnReader(sessionId);
@@ -79,10 +122,6 @@ async function runTurn(ctx: RunContext, config: ClaudeConfig, invocation: (extra
 
   const stderr = new StderrTail();
   child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk));
-  const emits: Promise<void>[] = [];
-  const emit = (e: RunEventOut): void => {
-    emits.push(ctx.emit(e.eventType, e.data).catch((err: unknown) => ctx.log.warn("claude event not recorded", { run_id: ctx.run.id, event_type: e.eventType, error: String(err) })));
-  };
   // Keep the recorded tree current: claude runs each Bash command in a session of its own.
   const watch = setInterval(() => procs?.snapshot(), 1000).unref();
   let stored = sessionId;

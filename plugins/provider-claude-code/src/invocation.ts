@@ -110,7 +110,7 @@ export interface TurnInvocation {
   extraArgs: readonly string[];
   /** The claude session to resume; null starts a new one. */
   sessionId: string | null;
-  /** JSON of `--mcp-config` offering agentd's permission tool, or null. */
+  /** The `--mcp-config` file offering agentd's permission tool, or null. */
   mcpConfig: string | null;
 }
 
@@ -140,7 +140,7 @@ export function buildArgs(t: TurnInvocation): string[] {
 /** The MCP server script (plain Node, no TypeScript loader needed) claude starts for the permission tool. */
 export const PERMISSION_SERVER = resolve(import.meta.dirname, "..", "mcp", "permission-server.mjs");
 
-/** `--mcp-config` JSON: no secrets in it (the script reads the run's token from the environment claude passes on). */
-export function permissionMcpConfig(timeoutS: number): string {
-  return JSON.stringify({ mcpServers: { agentd: { type: "stdio", command: process.execPath, args: [PERMISSION_SERVER], env: { AGENTD_PERMISSION_TIMEOUT_S: String(timeoutS) } } } });
+/** `--mcp-config` JSON: the env carries where and how the permission server reaches this run (see permission-bridge.ts). */
+export function permissionMcpConfig(env: Record<string, string>): string {
+  return JSON.stringify({ mcpServers: { agentd: { type: "stdio", command: process.execPath, args: [PERMISSION_SERVER], env } } });
 }

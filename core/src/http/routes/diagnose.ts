@@ -1,5 +1,6 @@
 import type { Gateway } from "../../kernel/gateway.ts";
 import type { Principal, QueueCounts, Run, RunStatus } from "../../types.ts";
+import { toolCallSummary } from "../../services/approvals.ts";
 
 const toQueueCounts = (c: Record<RunStatus, number>): QueueCounts => ({ queued_count: c.queued, running_count: c.running, completed_count: c.completed, failed_count: c.failed, canceled_count: c.canceled });
 
@@ -33,7 +34,10 @@ export function pidAlive(pid: number | null): boolean {
 
 /** What a run waiting for an answer needs, and the command that gives it. */
 export function waitingSentence(w: NonNullable<Run["waiting"]>): string {
-  const what = w.approval.kind === "command" ? `to run \`${w.approval.command ?? "?"}\`` : `to change ${(w.approval.changes ?? []).map((c) => c.path).join(", ") || "files"}`;
+  const what =
+    w.approval.kind === "command" ? `to run \`${w.approval.command ?? "?"}\``
+    : w.approval.kind === "tool" ? `to use the tool ${toolCallSummary(w.approval)}`
+    : `to change ${(w.approval.changes ?? []).map((c) => c.path).join(", ") || "files"}`;
   return `the run is waiting for approval ${what} (escalation ${w.escalation_id}, raised to session ${w.raised_to_session_id} since ${w.since}): ` +
     `answer it with \`agentctl escalation resolve --escalation-id ${w.escalation_id} --decision approve|approve_for_session|deny\``;
 }
