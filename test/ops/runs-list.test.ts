@@ -75,9 +75,9 @@ describe("listing runs", () => {
     assert.equal(v.client.name, "agentctl");
     assert.match(v.client.version, /^\d+\.\d+\.\d+/);
     assert.deepEqual(v.daemon, { url: d.url, version: health.version, build: health.build });
-    const pretty = await ok(d.url, ["version"]);
+    const pretty = await ok(d.url, ["--format", "pretty", "version"]);
     assert.match(pretty, new RegExp(`agentd\\s+${health.version} build ${health.build}`));
-    const down = await agentctl(["version"], { env: { AGENTCTL_URL: "http://127.0.0.1:9" } });
+    const down = await agentctl(["--format", "pretty", "version"], { env: { AGENTCTL_URL: "http://127.0.0.1:9" } });
     assert.equal(down.code, 3);
     assert.match(down.stdout, /^agentctl \d+\.\d+\.\d+/);
     assert.match(down.stdout, /agentd\s+unknown: cannot reach the agentd daemon/);

@@ -19,11 +19,11 @@ describe("agentctl webhook", () => {
     assert.match(added.webhook.id, /^whk_/);
     assert.deepEqual(added.webhook.events, ["run.ended", "child.announced"]);
     assert.match(added.secret, /^whsec_/);
-    const listed = await ok(d.url, ["webhook", "list"]);
+    const listed = await ok(d.url, ["--format", "pretty", "webhook", "list"]);
     assert.match(listed, new RegExp(`${added.webhook.id}\\s+run.ended,child.announced\\s+http://127.0.0.1:9/hook`));
     assert.equal(await ok(d.url, ["--field", "webhooks.0.id", "webhook", "list"]), added.webhook.id);
-    assert.equal(await ok(d.url, ["webhook", "remove", "--webhook-id", added.webhook.id]), `deleted ${added.webhook.id}`);
-    assert.equal(await ok(d.url, ["webhook", "list"]), "no webhooks");
+    assert.equal(await ok(d.url, ["--format", "pretty", "webhook", "remove", "--webhook-id", added.webhook.id]), `deleted ${added.webhook.id}`);
+    assert.equal(await ok(d.url, ["--format", "pretty", "webhook", "list"]), "no webhooks");
   });
 
   it("reports bad input with the daemon's message and a non-zero exit", async () => {
