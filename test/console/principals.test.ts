@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { api, startDaemon, tempDir, until, type DaemonHandle } from "../support/daemon.ts";
-import { BURST_PLUGIN, CONSOLE_PLUGIN, TOKEN, browserRequired, launch, newSession } from "./support.ts";
+import { BURST_PLUGIN, CONSOLE_PLUGIN, TOKEN, VIEWPORTS, browserRequired, launch, newSession, shot } from "./support.ts";
 
 const ADMIN = "console-admin-token-01";
 const APPROVAL_PLUGIN = "./test/fixtures/plugins/approval-provider.ts";
@@ -112,6 +112,9 @@ describe("console principals and log edges (chromium)", browserRequired(), () =>
     const card = page.locator('.escalation[data-origin="native_approval"]', { hasText: "rm -rf ./build-cache" });
     await card.waitFor();
     assert.equal(await card.locator("button", { hasText: "Answer" }).count(), 0, "a native approval takes no free-text answer");
+    await shot(page, "inbox-native", "desktop");
+    await page.setViewportSize(VIEWPORTS.phone);
+    await shot(page, "inbox-native", "phone");
     await card.locator("button", { hasText: "Approve for session" }).click();
     await card.waitFor({ state: "detached" });
     const done = await api(d.url, TOKEN).get(`/runs/${runId}/wait?timeout_s=20`);

@@ -71,7 +71,7 @@ function Escalation(p: { item: InboxItem }) {
   return (
     <li class="card escalation" data-escalation={item.id} data-origin={item.origin}>
       <div class="row">
-        <span class="kind">{native ? "approval (native)" : item.kind.replace(/_/g, " ")}</span>
+        <span class="kind">{native ? "native approval" : item.kind.replace(/_/g, " ")}</span>
         <span class="meta">{ago(item.created_at)}</span>
       </div>
       {native && item.approval ? <ApprovalDetails approval={item.approval} /> : <p class="esc-text">{item.text}</p>}
