@@ -74,7 +74,7 @@ describe("console principals and log edges (chromium)", browserRequired(), () =>
 
     // Another session's page is a plain "not found", not a broken page.
     await page.goto(`${d.url}/console#/s/${other}`);
-    await page.waitForSelector('[role="alert"]:has-text("not")');
+    await page.waitForSelector('[role="alert"]:has-text("not found")');
 
     // The daemon page is the reduced one.
     await page.goto(`${d.url}/console#/daemon`);
@@ -84,6 +84,10 @@ describe("console principals and log edges (chromium)", browserRequired(), () =>
     writeFileSync(join(dir, "gate"), "");
     const done = await api(d.url, TOKEN).get(`/runs/${runId}/wait?timeout_s=20`);
     assert.equal(done.body.run.status, "completed");
+    // The run is over, so is its token: a reload asks to sign in again, saying why.
+    await page.reload();
+    await page.waitForSelector('[role="alert"]:has-text("Your saved token was refused")');
+    await page.waitForSelector("#token");
     assert.deepEqual(problems, []);
     await page.close();
   });
