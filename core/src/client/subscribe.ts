@@ -152,7 +152,6 @@ export function subscribe(opts: SubscribeOptions): Subscription {
   };
 }
 
-/** The URL (with cursor and, in browsers, a fresh ticket) and headers for the next connection. */
 /** Why the daemon refuses this stream, if it does (null: it would open, or is unreachable). */
 async function probeRefusal(opts: SubscribeOptions, cursor: number | null): Promise<StreamError | null> {
   const params = new URLSearchParams();
@@ -170,6 +169,7 @@ async function probeRefusal(opts: SubscribeOptions, cursor: number | null): Prom
   }
 }
 
+/** The URL (with cursor and, in browsers, a fresh ticket) and headers for the next connection. */
 async function streamTarget(opts: SubscribeOptions, cursor: number | null): Promise<{ url: string; headers: Record<string, string> }> {
   const base = opts.baseUrl.replace(/\/+$/, "");
   const params = new URLSearchParams();
