@@ -26,6 +26,19 @@ export interface Session {
   updated_at: string;
 }
 
+/** A session's latest run in brief, as `GET /sessions` items carry it (`latest_run`). */
+export interface RunSummary {
+  id: string;
+  status: RunStatus;
+  created_at: string;
+  ended_at: string | null;
+}
+
+/** A `GET /sessions` item: the session and its latest run (null: none yet). */
+export interface SessionListItem extends Session {
+  latest_run: RunSummary | null;
+}
+
 /** enqueue: wait for the busy run; reject: 409 naming it; interrupt: cancel it, then run the new message. */
 export type MultitaskPolicy = "enqueue" | "reject" | "interrupt";
 export const MULTITASK_POLICIES: readonly MultitaskPolicy[] = ["enqueue", "reject", "interrupt"];

@@ -97,6 +97,24 @@ describe("HTTP API: the full flow and every route's errors", () => {
     assert.ok(pages >= 3);
   });
 
+  it("GET /sessions items carry their latest run in brief, or null", async () => {
+    const none = await c.post("/sessions", { title: "no run" });
+    const { session, run: first } = await c.converse("Respond with exactly: one");
+    const second = await c.post(`/sessions/${session.id}/messages`, { text: "Respond with exactly: two" }, { "Idempotency-Key": "latest-2" });
+    const done = await c.get(`/runs/${second.body.run.id}/wait?timeout_s=20`);
+    assert.notEqual(first.id, second.body.run.id);
+    const items: { id: string; latest_run: unknown }[] = [];
+    for (let cursor: string | null = null, pages = 0; pages < 100; pages++) {
+      const r: { body: { sessions: { id: string; latest_run: unknown }[]; next_cursor: string | null } } = await c.get(`/sessions?limit=500${cursor ? `&cursor=${cursor}` : ""}`);
+      items.push(...r.body.sessions);
+      cursor = r.body.next_cursor;
+      if (!cursor) break;
+    }
+    assert.equal(items.find((s) => s.id === none.body.session.id)?.latest_run, null);
+    const run = done.body.run;
+    assert.deepEqual(items.find((s) => s.id === session.id)?.latest_run, { id: run.id, status: "completed", created_at: run.created_at, ended_at: run.ended_at });
+  });
+
   it("daemon status reports health, workers, queue counts and plugins", async () => {
     const r = await c.get("/daemon/status");
     assert.equal(r.status, 200);

@@ -4,5 +4,5 @@
  */
 export * from "./rest.ts";
 export * from "./subscribe.ts";
-export type { AgentEvent, ApprovalRequest, Escalation, EscalationStatus, Message, MultitaskPolicy, RunWaiting, QueueCounts, Run, RunStatus, Session } from "../types.ts";
+export type { AgentEvent, ApprovalRequest, Escalation, EscalationStatus, Message, MultitaskPolicy, RunWaiting, QueueCounts, Run, RunStatus, RunSummary, Session, SessionListItem } from "../types.ts";
 export { RUN_STATUSES, TERMINAL_STATUSES } from "../types.ts";

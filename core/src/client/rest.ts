@@ -4,7 +4,7 @@
  * when the caller gives none) that is reused on the client's own retries, so a retry after a
  * dropped connection never creates a second session, message or run.
  */
-import type { AgentEvent, Escalation, EscalationStatus, Message, MultitaskPolicy, QueueCounts, Run, RunStatus, Session } from "../types.ts";
+import type { AgentEvent, Escalation, EscalationStatus, Message, MultitaskPolicy, QueueCounts, Run, RunStatus, Session, SessionListItem } from "../types.ts";
 
 export const DEFAULT_URL = "http://127.0.0.1:8765";
 
@@ -115,7 +115,7 @@ export interface SessionResponse {
   session: Session;
 }
 export interface SessionListResponse {
-  sessions: Session[];
+  sessions: SessionListItem[];
   next_cursor: string | null;
 }
 export interface RunListResponse {

@@ -56,7 +56,7 @@ const isNode = typeof process !== "undefined" && typeof process.versions?.node =
 // 410: the cursor is older than retention (resuming would skip events): the app must reload state.
 const FATAL_STATUS = new Set([400, 403, 404, 410]);
 
-function httpError(status: number, body: string, authHeader: boolean): StreamError {
+export function httpError(status: number, body: string, authHeader: boolean): StreamError {
   let code: string | null = null;
   let message = body.slice(0, 300) || `HTTP ${status}`;
   try {

@@ -6,7 +6,7 @@
  * docs/api-contract.md "Stream protocol".
  */
 import type { AgentEvent } from "../types.ts";
-import { openSse, openWs, StreamError, type Connection, type ConnectionHandlers } from "./stream-connections.ts";
+import { httpError, openSse, openWs, StreamError, type Connection, type ConnectionHandlers } from "./stream-connections.ts";
 
 export { StreamError };
 
@@ -73,10 +73,12 @@ export function subscribe(opts: SubscribeOptions): Subscription {
 
   const connect = async (): Promise<void> => {
     const gen = ++generation;
+    let opened = false;
     setStatus(attempt === 0 ? "connecting" : "reconnecting");
     const handlers: ConnectionHandlers = {
       onReady(serverCursor) {
         if (gen !== generation) return;
+        opened = true;
         if (cursor === null) cursor = serverCursor;
         attempt = 0;
         setStatus("open");
@@ -86,9 +88,13 @@ export function subscribe(opts: SubscribeOptions): Subscription {
         cursor = event.seq;
         opts.onEvent(event);
       },
-      onEnd(end) {
+      async onEnd(end) {
         if (gen !== generation) return;
         current = null;
+        // A browser's EventSource / WebSocket hides why it was refused: ask once over fetch, so
+        // a 410 (cursor older than retention), 403 or 404 stops instead of retrying forever.
+        if (!end.error && !opened && !isNode && opts.token) end = { ...end, error: (await probeRefusal(opts, cursor)) ?? undefined };
+        if (gen !== generation) return;
         if (end.error) opts.onError?.(end.error);
         if (end.error?.fatal) return stop();
         scheduleReconnect(end.reason, end.immediate === true);
@@ -144,6 +150,23 @@ export function subscribe(opts: SubscribeOptions): Subscription {
       return status;
     },
   };
+}
+
+/** Why the daemon refuses this stream, if it does (null: it would open, or is unreachable). */
+async function probeRefusal(opts: SubscribeOptions, cursor: number | null): Promise<StreamError | null> {
+  const params = new URLSearchParams();
+  if (opts.sessionId !== undefined) params.set("sessionId", opts.sessionId);
+  if (cursor !== null) params.set("cursor", String(cursor));
+  const abort = new AbortController();
+  try {
+    const res = await fetch(`${opts.baseUrl.replace(/\/+$/, "")}/stream?${params.toString()}`, { headers: { authorization: `Bearer ${opts.token}`, accept: "text/event-stream" }, signal: abort.signal });
+    if (res.status === 200) return null;
+    return httpError(res.status, await res.text().catch(() => ""), true);
+  } catch {
+    return null;
+  } finally {
+    abort.abort(); // a stream that would open is closed at once
+  }
 }
 
 /** The URL (with cursor and, in browsers, a fresh ticket) and headers for the next connection. */

@@ -1,6 +1,6 @@
 import { notFound } from "../errors.ts";
 import type { StorageTx } from "../storage/types.ts";
-import type { Message, MultitaskPolicy, Principal, Session } from "../types.ts";
+import type { Message, MultitaskPolicy, Principal, RunStatus, Session, SessionListItem } from "../types.ts";
 import type { Db } from "./db.ts";
 import { newId } from "./ids.ts";
 import { now, toMessage, toSession } from "./rows.ts";
@@ -105,6 +105,18 @@ export class SessionService {
       current = current.parent_session_id ? this.find(current.parent_session_id) : undefined;
     }
     return false;
+  }
+
+  /** The latest run of each session, in one indexed query (runs_session): the list's run status. */
+  withLatestRuns(sessions: Session[]): SessionListItem[] {
+    if (!sessions.length) return [];
+    const rows = this.db.read.all(
+      `SELECT r.session_id, r.id, r.status, r.created_at, r.ended_at FROM runs r
+         JOIN (SELECT session_id, MAX(pos) AS pos FROM runs WHERE session_id IN (${sessions.map(() => "?").join(",")}) GROUP BY session_id) m ON r.pos = m.pos`,
+      sessions.map((s) => s.id),
+    );
+    const latest = new Map(rows.map((r) => [String(r.session_id), { id: String(r.id), status: r.status as RunStatus, created_at: String(r.created_at), ended_at: r.ended_at === null ? null : String(r.ended_at) }]));
+    return sessions.map((s) => ({ ...s, latest_run: latest.get(s.id) ?? null }));
   }
 
   list(principal: Principal, opts: { limit: number; cursor?: string; parentSessionId?: string }): Page<Session> {

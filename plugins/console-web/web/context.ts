@@ -1,19 +1,11 @@
 import { createContext } from "preact";
 import { useContext } from "preact/hooks";
 import type { AgentdClient, StreamTransport } from "../../../core/src/client/index.ts";
-import type { AgentEvent, RunStatus } from "../../../core/src/types.ts";
+import type { AgentEvent, Escalation, RunStatus } from "../../../core/src/types.ts";
 import type { StreamState } from "./api.ts";
 
-/** A pending escalation as the inbox shows it (from GET …/escalations or an escalation.requested event). */
-export interface InboxItem {
-  id: string;
-  parent_session_id: string;
-  child_session_id: string;
-  child_run_id: string;
-  kind: string;
-  text: string;
-  created_at: string;
-}
+/** A pending escalation as the inbox shows it (from GET /escalations or an escalation.requested event). */
+export type InboxItem = Pick<Escalation, "id" | "origin" | "parent_session_id" | "child_session_id" | "child_run_id" | "kind" | "text" | "approval" | "created_at">;
 
 export interface ConsoleState {
   client: AgentdClient;
@@ -31,6 +23,8 @@ export interface ConsoleState {
   resolved(id: string): void;
   /** Latest run status per session, as seen on the live stream. */
   statuses: ReadonlyMap<string, { status: RunStatus; at: string }>;
+  /** Set when the all-sessions stream could not resume (410 cursor_expired) and follows from now. */
+  streamNotice: string;
   signOut(): void;
 }
 

@@ -72,6 +72,7 @@ function Shell(p: { token: string; onSignOut(): void }) {
   const [inbox, setInbox] = useState<InboxItem[]>([]);
   const [inboxNew, setInboxNew] = useState(0);
   const [inboxLoading, setInboxLoading] = useState(true);
+  const [streamNotice, setStreamNotice] = useState("");
   const hash = useHash();
   const lastSeq = useRef<number | undefined>(undefined); // last seq seen: a transport switch resumes there
 
@@ -91,8 +92,9 @@ function Shell(p: { token: string; onSignOut(): void }) {
   }, [client]);
   useEffect(refreshInbox, [refreshInbox]);
 
-  // Start a little in the past: the recent log gives the session list its run statuses (GET
-  // /sessions has none) and is replayed once; escalations in it are not counted as new.
+  // Start a little in the past: the recent log is replayed once so live statuses and escalations
+  // are current (GET /sessions' latest_run and GET /escalations give the rest); escalations in it
+  // are not counted as new.
   const [start, setStart] = useState<{ cursor?: number; fresh: number } | null>(null);
   useEffect(() => {
     client.daemonStatus().then(
@@ -109,8 +111,14 @@ function Shell(p: { token: string; onSignOut(): void }) {
       cursor: lastSeq.current ?? start.cursor,
       onState(s) {
         setLive(s);
-        // The recent window may be older than event retention (410): follow from now instead.
-        if (s.status === "closed" && s.error?.includes("(410)") && start.cursor !== undefined) setStart({ fresh: start.fresh });
+        // The cursor may be older than event retention (410 cursor_expired): follow from now
+        // instead, say so, and reload what the missed events would have told (the inbox).
+        if (s.status === "closed" && s.error?.includes("(410)")) {
+          setStreamNotice("Older events were deleted by retention (410 cursor_expired): the console follows the stream from now; statuses and the inbox were reloaded.");
+          lastSeq.current = undefined;
+          setStart({ fresh: start.fresh });
+          refreshInbox();
+        }
       },
       onEvents(events) {
         const st = new Map<string, { status: RunStatus; at: string }>();
@@ -121,11 +129,11 @@ function Shell(p: { token: string; onSignOut(): void }) {
           lastSeq.current = e.seq;
           const s = RUN_EVENT_STATUS[e.event_type];
           if (s) st.set(e.session_id, { status: s, at: e.created_at });
-          const d = e.data as Record<string, string>;
+          const d = e.data as Record<string, string> & Pick<InboxItem, "approval">;
           // Both sessions get escalation.requested: the parent's copy is the one to answer.
           if (e.event_type === "escalation.requested" && e.session_id === d.parent_session_id) {
             if (e.seq > start.fresh) fresh++;
-            added.push({ id: d.escalation_id, parent_session_id: d.parent_session_id, child_session_id: d.child_session_id, child_run_id: d.child_run_id, kind: d.kind, text: d.text, created_at: e.created_at });
+            added.push({ id: d.escalation_id, origin: d.origin === "native_approval" ? "native_approval" : "reply_parent", parent_session_id: d.parent_session_id, child_session_id: d.child_session_id, child_run_id: d.child_run_id, kind: d.kind as InboxItem["kind"], text: d.text, approval: d.approval ?? null, created_at: e.created_at });
           }
           if (e.event_type === "escalation.resolved") gone.add(d.escalation_id);
         }
@@ -163,6 +171,7 @@ function Shell(p: { token: string; onSignOut(): void }) {
     markInboxSeen: () => setInboxNew(0),
     resolved: (id) => setInbox((old) => old.filter((i) => i.id !== id)),
     statuses,
+    streamNotice,
     signOut: p.onSignOut,
   };
 
@@ -195,6 +204,11 @@ function Shell(p: { token: string; onSignOut(): void }) {
           </button>
         )}
       </header>
+      {streamNotice && (
+        <p class="stream-notice note" role="status" data-testid="stream-notice">
+          {streamNotice}
+        </p>
+      )}
       {page === "session" && <SessionPage key={sessionId} sessionId={decodeURIComponent(sessionId!)} />}
       {page === "sessions" && <SessionsPage />}
       {page === "inbox" && <InboxPage />}

@@ -31,7 +31,7 @@ export function sessionRoutes(router: Router, gateway: Gateway): void {
   router.get("/sessions", (ctx) => {
     const q = validateQuery(PageQuery, ctx.query);
     const page = svc().sessions.list(state(ctx).principal, { limit: q.limit ?? 50, cursor: q.cursor, parentSessionId: q.parent_session_id });
-    ctx.body = { sessions: page.items, next_cursor: page.next_cursor };
+    ctx.body = { sessions: svc().sessions.withLatestRuns(page.items), next_cursor: page.next_cursor };
   });
 
   router.get("/sessions/:id", (ctx) => {

@@ -1,7 +1,7 @@
 // Send a message with an idempotency key per send: the SDK reuses it on its own retries, and a
 // failed send keeps it for "Retry", so a message is never stored twice. Cancel the active run.
 import { useState } from "preact/hooks";
-import { newIdempotencyKey } from "../../../../core/src/client/index.ts";
+import { AgentdApiError, newIdempotencyKey } from "../../../../core/src/client/index.ts";
 import type { RunStatus } from "../../../../core/src/types.ts";
 import { errorText, useConsole } from "../context.ts";
 
@@ -21,7 +21,11 @@ export function Composer(p: { sessionId: string; activeRun: string | null; runSt
       setPending(null);
       setText((t) => (t === attempt.text ? "" : t));
     } catch (err) {
-      setError(`${errorText(err)} — Retry sends the same message with the same key (it is stored at most once).`);
+      // A refusal (4xx, e.g. a run token may not queue runs) is final: no Retry offered for it.
+      if (err instanceof AgentdApiError && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429) {
+        setPending(null);
+        setError(`Not sent: ${errorText(err)}`);
+      } else setError(`${errorText(err)} — Retry sends the same message with the same key (it is stored at most once).`);
     } finally {
       setBusy(false);
     }

@@ -1,29 +1,52 @@
-// Pending escalations raised to any session one may see. There is no cross-session route, so the
-// inbox pages through GET /sessions, asks each session that has children for its pending
-// escalations, and then follows escalation.requested / escalation.resolved on the live stream.
+// Pending escalations the caller can answer: one GET /escalations?status=pending, then
+// escalation.requested / escalation.resolved on the live stream. A child's question (reply_parent)
+// takes approve / deny / answer; a provider's own approval request (native_approval, e.g. codex
+// asking to run a command) takes approve / approve for session / deny, and shows what it would do.
 import { useEffect, useState } from "preact/hooks";
 import type { AgentdClient } from "../../../../core/src/client/index.ts";
+import type { ApprovalRequest, EscalationDecisionKind } from "../../../../core/src/types.ts";
 import { ago, errorText, useConsole, type InboxItem } from "../context.ts";
 
 export async function loadPendingEscalations(client: AgentdClient): Promise<InboxItem[]> {
-  const parents = new Set<string>();
-  let cursor: string | undefined;
-  for (let pages = 0; pages < 50; pages++) {
-    const page = await client.listSessions({ limit: 500, cursor });
-    for (const s of page.sessions) if (s.parent_session_id) parents.add(s.parent_session_id);
-    if (!page.next_cursor) break;
-    cursor = page.next_cursor;
-  }
-  const out: InboxItem[] = [];
-  const queue = [...parents];
-  const worker = async (): Promise<void> => {
-    for (let id = queue.shift(); id; id = queue.shift()) {
-      const { escalations } = await client.listEscalations(id, { status: "pending" }).catch(() => ({ escalations: [] }));
-      out.push(...escalations);
-    }
-  };
-  await Promise.all([worker(), worker(), worker(), worker()]);
-  return out.sort((a, b) => a.created_at.localeCompare(b.created_at));
+  const { escalations } = await client.listAllEscalations({ status: "pending" });
+  return escalations;
+}
+
+function ApprovalDetails(p: { approval: ApprovalRequest }) {
+  const a = p.approval;
+  return (
+    <dl class="approval" data-testid="approval">
+      <dt>{a.kind === "command" ? "command" : "file changes"}</dt>
+      <dd>
+        {a.kind === "command" ? (
+          <code>{a.command ?? "—"}</code>
+        ) : (
+          <ul>
+            {(a.changes ?? []).map((c) => (
+              <li key={c.path}>
+                <code>{c.path}</code>
+                {c.kind ? ` (${c.kind})` : ""}
+              </li>
+            ))}
+          </ul>
+        )}
+      </dd>
+      {a.cwd && (
+        <>
+          <dt>in</dt>
+          <dd>
+            <code>{a.cwd}</code>
+          </dd>
+        </>
+      )}
+      {a.reason && (
+        <>
+          <dt>why</dt>
+          <dd>{a.reason}</dd>
+        </>
+      )}
+    </dl>
+  );
 }
 
 function Escalation(p: { item: InboxItem }) {
@@ -31,7 +54,8 @@ function Escalation(p: { item: InboxItem }) {
   const [text, setText] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState("");
-  const decide = async (decision: "approve" | "deny" | "answer"): Promise<void> => {
+  const native = p.item.origin === "native_approval";
+  const decide = async (decision: EscalationDecisionKind): Promise<void> => {
     setBusy(true);
     setError("");
     try {
@@ -45,28 +69,43 @@ function Escalation(p: { item: InboxItem }) {
   };
   const { item } = p;
   return (
-    <li class="card escalation" data-escalation={item.id}>
+    <li class="card escalation" data-escalation={item.id} data-origin={item.origin}>
       <div class="row">
-        <span class="kind">{item.kind.replace(/_/g, " ")}</span>
+        <span class="kind">{native ? "native approval" : item.kind.replace(/_/g, " ")}</span>
         <span class="meta">{ago(item.created_at)}</span>
       </div>
-      <p class="esc-text">{item.text}</p>
+      {native && item.approval ? <ApprovalDetails approval={item.approval} /> : <p class="esc-text">{item.text}</p>}
       <p class="meta">
-        from <a href={`#/s/${encodeURIComponent(item.child_session_id)}`}>{item.child_session_id}</a> to{" "}
-        <a href={`#/s/${encodeURIComponent(item.parent_session_id)}`}>{item.parent_session_id}</a>
+        {item.child_session_id === item.parent_session_id ? (
+          <>
+            run {item.child_run_id} of <a href={`#/s/${encodeURIComponent(item.child_session_id)}`}>{item.child_session_id}</a>
+          </>
+        ) : (
+          <>
+            from <a href={`#/s/${encodeURIComponent(item.child_session_id)}`}>{item.child_session_id}</a> to{" "}
+            <a href={`#/s/${encodeURIComponent(item.parent_session_id)}`}>{item.parent_session_id}</a>
+          </>
+        )}
       </p>
       <div class="answer">
-        <input aria-label={`answer to ${item.id}`} placeholder="Optional note, or an answer" value={text} onInput={(e) => setText(e.currentTarget.value)} />
+        <input aria-label={`answer to ${item.id}`} placeholder={native ? "Optional note" : "Optional note, or an answer"} value={text} onInput={(e) => setText(e.currentTarget.value)} />
         <div class="buttons">
           <button type="button" disabled={busy} onClick={() => void decide("approve")}>
             Approve
           </button>
+          {native && (
+            <button type="button" disabled={busy} onClick={() => void decide("approve_for_session")}>
+              Approve for session
+            </button>
+          )}
           <button type="button" class="danger" disabled={busy} onClick={() => void decide("deny")}>
             Deny
           </button>
-          <button type="button" disabled={busy || !text.trim()} onClick={() => void decide("answer")}>
-            Answer
-          </button>
+          {!native && (
+            <button type="button" disabled={busy || !text.trim()} onClick={() => void decide("answer")}>
+              Answer
+            </button>
+          )}
         </div>
       </div>
       {error && <p class="error" role="alert">{error}</p>}

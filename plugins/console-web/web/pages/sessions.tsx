@@ -1,7 +1,7 @@
 // Sessions: every visible session, paged from GET /sessions, shown as a parent/child tree,
 // filterable, with live status from the all-sessions stream; and a form to create one.
 import { useEffect, useMemo, useState } from "preact/hooks";
-import type { Session } from "../../../../core/src/types.ts";
+import type { RunStatus, SessionListItem as Session } from "../../../../core/src/types.ts";
 import { ago, errorText, useConsole } from "../context.ts";
 import { VirtualList } from "../virtual-list.tsx";
 
@@ -91,12 +91,16 @@ export function SessionsPage() {
     client.daemonStatus().then((s) => setProviders((s.providers ?? []).map((p) => p.name)), () => undefined);
   }, [client]);
 
+  // The live stream's status when it has seen a run event of the session, else GET /sessions' latest_run.
+  const statusOf = (s: Session): { status: RunStatus | "idle"; at: string } =>
+    statuses.get(s.id) ?? (s.latest_run ? { status: s.latest_run.status, at: s.latest_run.ended_at ?? s.latest_run.created_at } : { status: "idle", at: s.updated_at });
+
   const shown = useMemo(() => {
     const q = filter.trim().toLowerCase();
     const tree = asTree(sessions);
     return tree.filter((s) => {
       if (q && !`${s.id} ${s.title ?? ""} ${s.provider} ${s.owner}`.toLowerCase().includes(q)) return false;
-      if (statusFilter && (statuses.get(s.id)?.status ?? "idle") !== statusFilter) return false;
+      if (statusFilter && statusOf(s).status !== statusFilter) return false;
       return true;
     });
   }, [sessions, filter, statusFilter, statuses]);
@@ -126,7 +130,7 @@ export function SessionsPage() {
         keyOf={(s) => s.id}
         onEnd={loadMore}
         render={(s) => {
-          const st = statuses.get(s.id);
+          const st = statusOf(s);
           return (
             <a class="session-row" href={`#/s/${encodeURIComponent(s.id)}`} style={{ paddingLeft: `${0.75 + Math.min(s.depth, 6) * 1.1}rem` }} data-session={s.id}>
               <span class="title">
@@ -134,7 +138,7 @@ export function SessionsPage() {
                 {s.title || s.id}
               </span>
               <span class="meta">
-                <span class={`status ${st?.status ?? "idle"}`}>{st?.status ?? "idle"}</span> {s.provider} · {ago(st?.at ?? s.updated_at)}
+                <span class={`status ${st.status}`}>{st.status}</span> {s.provider} · {ago(st.at)}
               </span>
             </a>
           );
