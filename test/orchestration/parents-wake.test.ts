@@ -137,6 +137,11 @@ describe("agent to agent: parents that wake", () => {
   });
 
   it("escalations_resolve errors (unknown escalation) go back to the model, not fail the run", async () => {
+    // Earlier tests' wake runs talk to the same scripted model: let them finish before scripting.
+    await until(async () => {
+      const { queued_count, running_count } = (await client.get("/daemon/status")).body.queue_counts;
+      return queued_count === 0 && running_count === 0;
+    }, 60_000, "earlier tests' runs to finish");
     server.script(
       { kind: "stream", toolCalls: [{ name: "escalations_resolve", arguments: { escalation_id: "esc_nope", decision: "approve" } }] },
       { kind: "stream", text: "could not" },
