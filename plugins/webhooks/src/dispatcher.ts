@@ -56,7 +56,9 @@ export class Dispatcher {
   }
 
   kick(): void {
-    if (this.stopped) return;
+    // No webhook, nothing to fan out or deliver (deleting a webhook abandons its pending rows):
+    // a daemon without webhooks pays no query per run end.
+    if (this.stopped || this.store.all().length === 0) return;
     if (this.fanning) {
       this.fanAgain = true;
       return;

@@ -52,6 +52,8 @@ export const toDelivery = (r: Row): Delivery => ({
 export class WebhookStore {
   constructor(private readonly services: () => Services) {}
 
+  private cache: StoredWebhook[] | null = null;
+
   private get db() {
     return this.services().db;
   }
@@ -71,11 +73,13 @@ export class WebhookStore {
         hook.id, hook.owner, hook.admin ? 1 : 0, hook.url, JSON.stringify(hook.events), hook.secret, hook.after_seq, hook.created_at,
       ]);
     });
+    this.cache = null;
     return hook;
   }
 
+  /** Every webhook; cached, since this store is the table's only writer and run ends read it. */
   all(): StoredWebhook[] {
-    return this.db.read.all("SELECT * FROM webhooks ORDER BY pos").map(toWebhook);
+    return (this.cache ??= this.db.read.all("SELECT * FROM webhooks ORDER BY pos").map(toWebhook));
   }
 
   find(id: string): StoredWebhook | undefined {
@@ -100,6 +104,7 @@ export class WebhookStore {
       w.tx.run("DELETE FROM webhooks WHERE id = ?", [hook.id]);
       w.tx.run("UPDATE webhook_deliveries SET status = 'abandoned', last_error = 'the webhook was deleted' WHERE webhook_id = ? AND status = 'pending'", [hook.id]);
     });
+    this.cache = null;
   }
 
   deliveries(webhookId: string, after: number, limit: number): { deliveries: Delivery[]; next_cursor: number | null } {
