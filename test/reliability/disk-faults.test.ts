@@ -1,33 +1,10 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { closeSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { join } from "node:path";
 import { api, startDaemon, tempDir, until, type DaemonHandle } from "../support/daemon.ts";
-
-/** A real small filesystem (tmpfs) so "disk full" is the kernel's ENOSPC, not a simulation. */
-function mountTmpfs(dir: string, size: string): boolean {
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function fillDisk(dir: string): string {
-  const filler = join(dir, "filler.bin");
-  const fd = openSync(filler, "w");
-  const chunk = Buffer.alloc(16 * 1024, 1);
-  try {
-    for (;;) writeSync(fd, chunk);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOSPC") throw err;
-  } finally {
-    closeSync(fd);
-  }
-  return filler;
-}
+import { fillDisk, mountTmpfs } from "../support/disk.ts";
 
 describe("disk faults: a full disk makes writes (and reads, while changes are not durable) fail with 503, then recover", () => {
   const mountDir = tempDir("agentd-tmpfs-");

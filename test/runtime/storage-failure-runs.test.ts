@@ -1,34 +1,12 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { closeSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { subscribe } from "../../core/src/client/subscribe.ts";
 import type { AgentEvent } from "../../core/src/types.ts";
 import { api, cleanup, startDaemon, tempDir, until, type DaemonHandle } from "../support/daemon.ts";
-
-// The technique of test/reliability/disk-faults.test.ts: a real tmpfs, so "disk full" is the kernel's ENOSPC.
-function mountTmpfs(dir: string, size: string): boolean {
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-function fillDisk(dir: string): string {
-  const filler = join(dir, "filler.bin");
-  const fd = openSync(filler, "w");
-  const chunk = Buffer.alloc(16 * 1024, 1);
-  try {
-    for (;;) writeSync(fd, chunk);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOSPC") throw err;
-  } finally {
-    closeSync(fd);
-  }
-  return filler;
-}
+import { fillDisk, mountTmpfs } from "../support/disk.ts";
 
 const ARGS = ["--plugin", "./test/fixtures/plugins/child-process-provider.ts", "--max-concurrency", "2", "--max-queued-per-session", "1", "--checkpoint-interval-ms", "600000"];
 const TERMINAL = new Set(["run.completed", "run.failed", "run.canceled"]);

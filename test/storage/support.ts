@@ -1,18 +1,11 @@
 // Helpers for the storage tests: a real small filesystem (tmpfs) so "disk full" is the kernel's
 // ENOSPC, not a simulation (the technique of test/reliability/disk-faults.test.ts).
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { closeSync, openSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { mountTmpfs } from "../support/disk.ts";
 
-export function mountTmpfs(dir: string, size: string): boolean {
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { mountTmpfs };
 
 /** Without root there is no tmpfs: fail in CI (it runs as root), skip with the reason elsewhere. */
 export function requireTmpfs(mounted: boolean, t: { skip(msg: string): void }): boolean {
